@@ -1,0 +1,45 @@
+import type { Table } from 'apache-arrow';
+
+export interface RowGroupInfo {
+  readonly index: number;
+  readonly numRows: number;
+  /** Uncompressed size of the row group's column chunks, in bytes. */
+  readonly totalBytes: number;
+}
+
+export interface ParquetFileInfo {
+  readonly path: string;
+  readonly sizeBytes: number;
+  readonly numRows: number;
+  /** The writer named in the footer, e.g. "parquet-cpp-arrow version 15.0.2". */
+  readonly createdBy: string | undefined;
+  readonly rowGroups: readonly RowGroupInfo[];
+}
+
+/** One open Parquet file, read one row group at a time so memory follows the row group, not the file. */
+export interface ParquetFileReader {
+  readonly info: ParquetFileInfo;
+  /**
+   * Decodes row group `index` into an Arrow table.
+   * Errors: TAXI_ERR_PARQUET_CORRUPT (not retryable) when the row group cannot be decoded; the error
+   * names the file and the row group.
+   */
+  readRowGroup(index: number): Promise<Table>;
+  /** Releases the decoder's memory. Idempotent. */
+  close(): void;
+}
+
+/**
+ * The Parquet codec port: the one place the project touches a Parquet library, so the codec can be
+ * swapped when the benchmark shows a faster one.
+ */
+export interface ParquetCodec {
+  readonly name: string;
+  /**
+   * Opens a local file and reads its footer only.
+   * Errors (none retryable): TAXI_ERR_SOURCE_NOT_FOUND (no such file), TAXI_ERR_SOURCE_UNREADABLE
+   * (a directory, no permission), TAXI_ERR_PARQUET_EMPTY (zero bytes or zero rows),
+   * TAXI_ERR_PARQUET_CORRUPT (not Parquet, truncated footer).
+   */
+  open(path: string): Promise<ParquetFileReader>;
+}
