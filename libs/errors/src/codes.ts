@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'TAXI_ERR_PARQUET_CORRUPT',
   'TAXI_ERR_PARQUET_EMPTY',
   'TAXI_ERR_SCHEMA_UNKNOWN',
+  'TAXI_ERR_SCHEMA_CONVERSION',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
