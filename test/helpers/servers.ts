@@ -1,13 +1,28 @@
-// Endpoints of the real servers test/servers/up.sh started (defaults match its defaults), and
-// unique resource names so test files can share one server while running in parallel.
+// Endpoints of the real servers test/servers/up.sh started, and unique resource names so test
+// files can share one server while running in parallel. Endpoints come from the environment,
+// else from the endpoints.env that up.sh writes (so servers on non-default ports are found),
+// else the scripts' defaults.
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+function endpointsFile(): Record<string, string> {
+  const dir = process.env.TAXI_SERVERS_DIR ?? fileURLToPath(new URL('../../.servers', import.meta.url));
+  const path = `${dir}/endpoints.env`;
+  if (!existsSync(path)) return {};
+  return Object.fromEntries(readFileSync(path, 'utf8').split('\n').filter((l) => l.includes('='))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).trim()]));
+}
+
+const file = endpointsFile();
+const endpoint = (name: string, fallback: string): string => process.env[name] ?? file[name] ?? fallback;
 
 export const servers = {
-  kafkaBrokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
-  gcsEndpoint: process.env.GCS_ENDPOINT ?? 'http://127.0.0.1:4443',
-  bigqueryEndpoint: process.env.BQ_ENDPOINT ?? 'http://127.0.0.1:9050',
-  bigqueryGrpc: process.env.BQ_GRPC_ENDPOINT ?? '127.0.0.1:9060',
-  bigqueryProject: process.env.BQ_PROJECT ?? 'test',
+  kafkaBrokers: endpoint('KAFKA_BROKERS', '127.0.0.1:19092').split(','),
+  gcsEndpoint: endpoint('GCS_ENDPOINT', 'http://127.0.0.1:4443'),
+  bigqueryEndpoint: endpoint('BQ_ENDPOINT', 'http://127.0.0.1:9050'),
+  bigqueryGrpc: endpoint('BQ_GRPC_ENDPOINT', '127.0.0.1:9060'),
+  bigqueryProject: endpoint('BQ_PROJECT', 'test'),
 } as const;
 
 /** A name no other test (or earlier run) uses: `prefix-<8 hex>`; `sep` for BigQuery's `_`. */
