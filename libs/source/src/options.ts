@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AppError } from '../../errors/src/index.js';
+import { parseOptions } from '../../config/src/parse.js';
 
 /** Where the TLC publishes its monthly Parquet files. */
 export const TLC_BASE_URL = 'https://d37ci6vzurychx.cloudfront.net/trip-data/';
@@ -35,16 +35,7 @@ export type HttpSourceOptions = z.input<typeof httpSourceOptionsSchema>;
 /** Options after defaults. */
 export type HttpSourceConfig = Readonly<z.output<typeof httpSourceOptionsSchema>>;
 
-/**
- * Validates options, applying defaults. Every bad key is listed in one TAXI_ERR_CONFIG_INVALID:
- * "source.http.maxAttempts: Too small: expected number to be >=1".
- */
+/** Validates options, applying defaults; every bad key is listed in one TAXI_ERR_CONFIG_INVALID. */
 export function parseHttpSourceOptions(options: unknown): HttpSourceConfig {
-  const result = httpSourceOptionsSchema.safeParse(options);
-  if (result.success) return Object.freeze(result.data);
-  const problems = result.error.issues.map((issue) => {
-    const path = ['source', 'http', ...issue.path.map(String)].join('.');
-    return `${path}: ${issue.message}`;
-  });
-  throw new AppError('TAXI_ERR_CONFIG_INVALID', `invalid HTTP source options:\n  ${problems.join('\n  ')}`, { cause: result.error });
+  return parseOptions(httpSourceOptionsSchema, options, 'source.http');
 }
