@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { Admin, Consumer, IHeaders, Producer, Transaction } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AppError, messageOf } from '../../errors/src/index.js';
@@ -21,6 +21,9 @@ function logCreator(log: Logger | undefined) {
   return () => ({ level, log: entry }: { level: logLevel; log: { message: string } & Record<string, unknown> }) => {
     if (!log) return;
     const { message, ...rest } = entry;
+    // kafkajs warns that bounded retries may break an idempotent producer's exactly-once; here
+    // every send is inside a transaction, and a failed send aborts the whole transaction.
+    if (message.startsWith('Limiting retries for the idempotent producer')) return;
     if (level === logLevel.ERROR) log.error(rest, message);
     else if (level === logLevel.WARN) log.warn(rest, message);
     else if (level === logLevel.INFO) log.debug(rest, message);
@@ -44,6 +47,7 @@ export function kafkaBus(input: KafkaBusOptions, log?: Logger): Bus {
       const created = kafka.producer({
         transactionalId: options.transactionalId, idempotent: true, maxInFlightRequests: 1,
         transactionTimeout: options.transactionTimeoutMs, allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
       });
       await created.connect().catch((error: unknown) => { throw unavailable('producer connect', error); });
       producer = created;

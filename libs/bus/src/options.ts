@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 export const kafkaBusOptionsSchema = z.object({
-  brokers: z.array(z.string().min(1)).min(1).describe('bootstrap brokers, host:port'),
+  brokers: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((b) => b.trim()) : v), z.array(z.string().min(1)).min(1))
+    .describe('bootstrap brokers, host:port (a comma-separated string is split)'),
   clientId: z.string().default('taxi-stream').describe('Kafka client id, in broker logs and quotas'),
   transactionalId: z.string().default('taxi-ingestor').describe('transactional.id: one per producing instance; a restarted instance with the same id fences its predecessor'),
   connectionTimeoutMs: z.number().int().positive().default(3_000).describe('TCP connect timeout, in milliseconds'),

@@ -1,4 +1,4 @@
 export { checksumOf, decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION } from './envelope-v1.js';
 export type { EnvelopeV1 } from './envelope-v1.js';
-export { sliceTable } from './slice.js';
+export { iterateSlices, sliceTable } from './slice.js';
 export type { Slice } from './slice.js';

@@ -20,10 +20,14 @@ function tableBytes(table: Table): number {
  * width) is halved until it fits. A single row larger than `maxBytes` is an error.
  */
 export function sliceTable(table: Table, maxBytes: number): Slice[] {
-  if (table.numRows === 0) return [];
+  return [...iterateSlices(table, maxBytes)];
+}
+
+/** As sliceTable, one slice at a time: a caller that sends as it goes holds one slice, not all. */
+export function* iterateSlices(table: Table, maxBytes: number): Generator<Slice> {
+  if (table.numRows === 0) return;
   const bytesPerRow = Math.max(1, tableBytes(table) / table.numRows);
   const target = Math.max(1, Math.floor((maxBytes * 0.9) / bytesPerRow));
-  const slices: Slice[] = [];
   for (let offset = 0; offset < table.numRows;) {
     let rowCount = Math.min(target, table.numRows - offset);
     let ipc = tableToIPC(table.slice(offset, offset + rowCount), 'stream');
@@ -32,8 +36,7 @@ export function sliceTable(table: Table, maxBytes: number): Slice[] {
       rowCount = Math.ceil(rowCount / 2);
       ipc = tableToIPC(table.slice(offset, offset + rowCount), 'stream');
     }
-    slices.push({ offset, rowCount, ipc });
+    yield { offset, rowCount, ipc };
     offset += rowCount;
   }
-  return slices;
 }

@@ -1,8 +1,9 @@
 import { isAppError, messageOf } from '../../../libs/errors/src/index.js';
 import type { Command } from './args.js';
+import { ingestCommand } from './commands/ingest.js';
 import { runCommand } from './commands/run.js';
 
-const COMMANDS: readonly Command[] = [runCommand];
+const COMMANDS: readonly Command[] = [runCommand, ingestCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

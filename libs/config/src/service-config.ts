@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { kafkaBusOptionsSchema } from '../../bus/src/options.js';
+import { topicsSchema } from '../../ingest/src/settings.js';
+import { gcsObjectStoreOptionsSchema, localDirObjectStoreOptionsSchema } from '../../objectstore/src/options.js';
+import { httpSourceOptionsSchema } from '../../source/src/options.js';
+import { parseOptions } from './parse.js';
+import { configFromEnv, merge, readConfigFile } from './sources.js';
+
+/**
+ * The configuration every taxi service reads, once, at start-up: composed from the option
+ * schemas the libs export. `kind` picks the adapter of each port; the embedded defaults need no
+ * cloud and no broker.
+ */
+export const serviceConfigSchema = z.strictObject({
+  bus: z.strictObject({
+    kind: z.enum(['kafka', 'memory']).default('memory').describe('kafka, or memory (in-process; only within one process)'),
+    kafka: kafkaBusOptionsSchema.optional().describe('required when kind is kafka'),
+  }).prefault({}).refine((bus) => bus.kind !== 'kafka' || bus.kafka !== undefined, { error: 'bus.kafka is required when bus.kind is kafka', path: ['kafka'] }),
+  objectStore: z.strictObject({
+    kind: z.enum(['local', 'gcs']).default('local').describe('gcs, or local (a directory with the same object keys)'),
+    local: localDirObjectStoreOptionsSchema.prefault({ root: 'out/objects' }),
+    gcs: gcsObjectStoreOptionsSchema.optional().describe('required when kind is gcs'),
+  }).prefault({}).refine((store) => store.kind !== 'gcs' || store.gcs !== undefined, { error: 'objectStore.gcs is required when objectStore.kind is gcs', path: ['gcs'] }),
+  source: z.strictObject({
+    http: httpSourceOptionsSchema.prefault({}),
+  }).prefault({}),
+  topics: topicsSchema.prefault({}),
+  log: z.strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  }).prefault({}),
+});
+
+export type ServiceConfig = z.output<typeof serviceConfigSchema>;
+export type ServiceConfigInput = z.input<typeof serviceConfigSchema>;
+
+export interface LoadConfigInput {
+  /** A JSON file (`--config` or TAXI_CONFIG). */
+  readonly file?: string | undefined;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Values from command-line flags, already shaped like the config; they win over everything. */
+  readonly overrides?: Record<string, unknown>;
+}
+
+/** File, then environment (TAXI__…), then flags; validated once, frozen. */
+export function loadConfig(input: LoadConfigInput = {}): Readonly<ServiceConfig> {
+  const env = input.env ?? process.env;
+  const file = input.file ?? env.TAXI_CONFIG;
+  const tree = merge(file ? readConfigFile(file) : {}, configFromEnv(env), input.overrides ?? {});
+  return parseOptions(serviceConfigSchema, tree, 'taxi');
+}

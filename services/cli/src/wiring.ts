@@ -1,0 +1,44 @@
+// Composition: builds the adapters a command needs from the validated config. Only services wire.
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { kafkaBus, memoryBus } from '../../../libs/bus/src/index.js';
+import type { Bus } from '../../../libs/bus/src/index.js';
+import type { ServiceConfig } from '../../../libs/config/src/index.js';
+import { AppError } from '../../../libs/errors/src/index.js';
+import { gcsObjectStore, localDirObjectStore } from '../../../libs/objectstore/src/index.js';
+import type { ObjectStore } from '../../../libs/objectstore/src/index.js';
+import { tlcFileName } from '../../../libs/schema/src/month.js';
+import type { MonthRef } from '../../../libs/schema/src/month.js';
+import { httpSource, localFileSource } from '../../../libs/source/src/index.js';
+import type { Source } from '../../../libs/source/src/index.js';
+
+/** The CLI logs JSON to stderr (stdout carries the command's result). */
+export function cliLogger(config: Readonly<ServiceConfig>): Logger {
+  return pino({ level: config.log.level, base: { service: 'taxi-cli' } }, pino.destination(2));
+}
+
+export function buildBus(config: Readonly<ServiceConfig>, log: Logger): Bus {
+  if (config.bus.kind === 'kafka' && config.bus.kafka) return kafkaBus(config.bus.kafka, log.child({ component: 'bus' }));
+  return memoryBus();
+}
+
+export function buildStore(config: Readonly<ServiceConfig>): ObjectStore {
+  if (config.objectStore.kind === 'gcs' && config.objectStore.gcs) return gcsObjectStore(config.objectStore.gcs);
+  return localDirObjectStore(config.objectStore.local);
+}
+
+/**
+ * `--source PATH` reads a local file; `--source URL` downloads from that URL's folder, which must be
+ * on an allowed host (source.http.allowedHosts) and name the month's own file; no flag: the
+ * configured base URL (the TLC's by default).
+ */
+export function buildSource(config: Readonly<ServiceConfig>, ref: MonthRef, source: string | undefined): Source {
+  if (source === undefined) return httpSource(config.source.http);
+  if (!/^https?:\/\//.test(source)) return localFileSource({ path: source });
+  const url = new URL(source);
+  const fileName = url.pathname.split('/').at(-1) ?? '';
+  if (fileName !== '' && fileName !== tlcFileName(ref)) {
+    throw new AppError('TAXI_ERR_CLI_USAGE', `--source ${source} should name ${tlcFileName(ref)} (or be its folder), got ${fileName}`);
+  }
+  return httpSource({ ...config.source.http, baseUrl: new URL('.', url).href });
+}
