@@ -35,6 +35,8 @@ export interface IngestResult {
   readonly manifest: ManifestV1;
   readonly seconds: number;
   readonly rawKey?: string;
+  /** Arrow IPC bytes produced (message values). */
+  readonly producedBytes?: number;
 }
 
 export interface IngestOptions {
@@ -90,7 +92,7 @@ export async function ingestMonth(ref: MonthRef, deps: IngestDeps, options: Inge
     await txn.commit();
     const seconds = (performance.now() - started) / 1000;
     log.info({ rows: manifest.rows, messages: manifest.messages, bytes: produced.bytes, durationMs: Math.round(seconds * 1000) }, 'month ingested');
-    return { status: 'ingested', manifest, seconds, rawKey: raw };
+    return { status: 'ingested', manifest, seconds, rawKey: raw, producedBytes: produced.bytes };
   } catch (error) {
     await txn.abort();
     throw error;

@@ -81,6 +81,7 @@ function summary(result: IngestResult): string {
   const ranges = m.partitions.map((p) => `${p.partition}:[${p.firstOffset}..${p.lastOffset}]`).join(' ');
   return [
     `${m.service} ${m.month}: ingested ${m.rows.toLocaleString('en-US')} rows in ${m.messages} messages to ${m.topic} (${result.seconds.toFixed(2)} s, ${Math.round(m.rows / result.seconds).toLocaleString('en-US')} rows/s)`,
+    `  produced    ${((result.producedBytes ?? 0) / 1e6).toFixed(1)} MB of Arrow IPC (${formatRate(result.producedBytes ?? 0, result.seconds)}); source read at ${formatRate(m.sizeBytes, result.seconds)}`,
     `  partitions  ${ranges}`,
     `  source      ${m.source} (${(m.sizeBytes / 1e6).toFixed(1)} MB, sha256 ${m.sha256.slice(0, 16)}…)`,
     `  raw copy    ${result.rawKey ?? ''}`,
