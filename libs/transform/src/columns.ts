@@ -11,8 +11,9 @@ export interface NumberColumn {
 const NULL_COLUMN: NumberColumn = { value: () => 0, valid: () => false };
 
 function validityOf(data: Data): (i: number) => boolean {
-  if (data.nullCount === 0 || !data.nullBitmap) return () => true;
+  // Arrow JS keeps an empty bitmap for columns without nulls.
   const bitmap = data.nullBitmap;
+  if (data.nullCount === 0 || bitmap.length === 0) return () => true;
   const offset = data.offset;
   return (i) => ((bitmap[(i + offset) >> 3] ?? 0) & (1 << ((i + offset) & 7))) !== 0;
 }
@@ -45,7 +46,7 @@ export class Builder {
     const nullBitmap = new Uint8Array(Math.ceil(this.#n / 8));
     let nullCount = 0;
     for (let k = 0; k < this.#n; k++) {
-      if (valid(k)) nullBitmap[k >> 3]! |= 1 << (k & 7);
+      if (valid(k)) nullBitmap[k >> 3] = (nullBitmap[k >> 3] ?? 0) | (1 << (k & 7));
       else nullCount++;
     }
     return { nullBitmap, nullCount };
