@@ -1,11 +1,12 @@
 import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { tableFromIPC } from 'apache-arrow';
+import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import * as pq from 'parquet-wasm';
 import { Piscina } from 'piscina';
 import { AppError, messageOf } from '../../errors/src/index.js';
 import type { DecodeTask } from './decode-worker.js';
+import type { EncodeTask } from './encode-worker.js';
 import type { ParquetCodec, ParquetFileInfo, ParquetFileReader, RowGroupInfo } from './types.js';
 import { workerModule } from './worker-file.js';
 
@@ -40,10 +41,19 @@ export function parquetWasmCodec(options: ParquetWasmOptions = {}): ParquetWasmC
     ...workerModule(new URL('./decode-worker.ts', import.meta.url)),
     minThreads: 0, maxThreads: threads, idleTimeout: 5_000,
   });
+  const encoder = new Piscina<EncodeTask, Uint8Array>({
+    ...workerModule(new URL('./encode-worker.ts', import.meta.url)),
+    minThreads: 0, maxThreads: threads, idleTimeout: 5_000,
+  });
   return {
     name: 'parquet-wasm',
     open: (path) => openParquetWasm(path, (rowGroup) => pool.run({ path, rowGroup, batchRows })),
-    destroy: () => pool.destroy(),
+    async encode(table, options) {
+      const ipc = tableToIPC(table, 'stream');
+      return encoder.run({ ipc, compression: options.compression, rowGroupRows: options.rowGroupRows, metadata: options.metadata ?? {} },
+        { transferList: [ipc.buffer as ArrayBuffer] });
+    },
+    destroy: async () => { await Promise.all([pool.destroy(), encoder.destroy()]); },
   };
 }
 

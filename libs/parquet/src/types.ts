@@ -29,6 +29,12 @@ export interface ParquetFileReader {
   close(): void;
 }
 
+export interface EncodeOptions {
+  readonly compression: 'zstd' | 'snappy' | 'uncompressed';
+  readonly rowGroupRows: number;
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
 /**
  * The Parquet codec port: the one place the project touches a Parquet library, so the codec can be
  * swapped when the benchmark shows a faster one.
@@ -42,4 +48,6 @@ export interface ParquetCodec {
    * TAXI_ERR_PARQUET_CORRUPT (not Parquet, truncated footer).
    */
   open(path: string): Promise<ParquetFileReader>;
+  /** Encodes a table as one Parquet file (in a worker thread). */
+  encode(table: Table, options: EncodeOptions): Promise<Uint8Array>;
 }

@@ -1,0 +1,24 @@
+// Piscina task module: encodes Arrow IPC stream bytes as one Parquet file (parquet-wasm), off the
+// event loop; the Parquet bytes are transferred back, not copied.
+import * as pq from 'parquet-wasm';
+import { Piscina } from 'piscina';
+
+export interface EncodeTask {
+  readonly ipc: Uint8Array;
+  readonly compression: 'zstd' | 'snappy' | 'uncompressed';
+  readonly rowGroupRows: number;
+  /** Key-value metadata written into the footer. */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+const COMPRESSION = { zstd: pq.Compression.ZSTD, snappy: pq.Compression.SNAPPY, uncompressed: pq.Compression.UNCOMPRESSED } as const;
+
+export default function encodeParquet(task: EncodeTask): Uint8Array {
+  const props = new pq.WriterPropertiesBuilder()
+    .setCompression(COMPRESSION[task.compression])
+    .setMaxRowGroupSize(task.rowGroupRows)
+    .setKeyValueMetadata(new Map(Object.entries(task.metadata)))
+    .build();
+  const bytes = pq.writeParquet(pq.Table.fromIPCStream(task.ipc), props);
+  return Piscina.move(bytes) as Uint8Array;
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { z } from 'zod';
+import { parseOptions } from '../../config/src/parse.js';
+import { AppError, messageOf } from '../../errors/src/index.js';
+import type { ParquetCodec } from '../../parquet/src/index.js';
+import { PROCESSED_FIELDS } from '../../schema/src/processed.js';
+import type { ProcessedType } from '../../schema/src/processed.js';
+import type { Warehouse, WarehouseBatch, WriteOutcome } from './types.js';
+
+export const duckDbWarehouseOptionsSchema = z.strictObject({
+  path: z.string().min(1).default('out/taxi.duckdb').describe('the DuckDB database file (created when missing)'),
+  table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('trips').describe('table name'),
+});
+export type DuckDbWarehouseInput = z.input<typeof duckDbWarehouseOptionsSchema>;
+
+const SQL_TYPE: Record<ProcessedType, string> = { STRING: 'VARCHAR', INT64: 'BIGINT', FLOAT64: 'DOUBLE', TIMESTAMP: 'TIMESTAMP', DATE: 'DATE' };
+const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+function unavailable(what: string, error: unknown): AppError {
+  return new AppError('TAXI_ERR_WAREHOUSE_UNAVAILABLE', `DuckDB ${what} failed: ${messageOf(error)}`, { retryable: true, cause: error });
+}
+
+/**
+ * The embedded warehouse: a DuckDB file a user can query (`taxi query`, or duckdb itself) with the
+ * processed table's schema. A batch arrives as Parquet (DuckDB's native reader loads it) and is
+ * inserted in one transaction with its (partition, offset) marker, so a repeated batch is seen
+ * and skipped: exactly-once without checkpoints.
+ */
+export function duckDbWarehouse(input: DuckDbWarehouseInput, codec: ParquetCodec): Warehouse {
+  const options = parseOptions(duckDbWarehouseOptionsSchema, input, 'warehouse.duckdb');
+  const path = resolve(options.path);
+  const table = quote(options.table);
+  let instance: DuckDBInstance | undefined;
+  let connection: DuckDBConnection | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  // One writer at a time on the connection: DuckDB transactions are per connection.
+  const serial = <T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> => {
+    const run = queue.then(() => {
+      if (!connection) throw new Error('DuckDB warehouse used before connect()');
+      return fn(connection);
+    });
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  async function ensureSchema(c: DuckDBConnection): Promise<void> {
+    const columns = PROCESSED_FIELDS.map((f) => `${quote(f.name)} ${SQL_TYPE[f.type]}${f.mode === 'REQUIRED' ? ' NOT NULL' : ''}`);
+    await c.run(`CREATE TABLE IF NOT EXISTS ${table} (${columns.join(', ')})`);
+    await c.run('CREATE TABLE IF NOT EXISTS _taxi_batches (partition_key VARCHAR NOT NULL, "offset" VARCHAR NOT NULL, row_count BIGINT NOT NULL, written_at TIMESTAMP NOT NULL, PRIMARY KEY (partition_key, "offset"))');
+    const existing = new Map((await c.runAndReadAll(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${options.table}'`))
+      .getRowObjectsJson().map((r) => [r.column_name as string, r.data_type as string]));
+    for (const field of PROCESSED_FIELDS) {
+      const type = existing.get(field.name);
+      if (type === undefined) {
+        if (field.mode === 'REQUIRED') throw new AppError('TAXI_ERR_WAREHOUSE_SCHEMA', `${path}: table ${options.table} lacks REQUIRED column ${field.name}; only NULLABLE columns are added`);
+        await c.run(`ALTER TABLE ${table} ADD COLUMN ${quote(field.name)} ${SQL_TYPE[field.type]}`);
+      } else if (type !== SQL_TYPE[field.type]) {
+        throw new AppError('TAXI_ERR_WAREHOUSE_SCHEMA', `${path}: column ${options.table}.${field.name} is ${type}, expected ${SQL_TYPE[field.type]}`, { context: { column: field.name } });
+      }
+    }
+  }
+
+  async function insert(c: DuckDBConnection, batch: WarehouseBatch): Promise<WriteOutcome> {
+    const key = `'${batch.partitionKey.replace(/'/g, "''")}'`;
+    const seen = await c.runAndReadAll(`SELECT 1 FROM _taxi_batches WHERE partition_key = ${key} AND "offset" = '${batch.offset}'`);
+    if (seen.currentRowCount > 0) return { rowsWritten: 0, duplicate: true, rowErrors: [] };
+    const file = join(tmpdir(), `taxi-duckdb-${randomUUID()}.parquet`);
+    writeFileSync(file, await batchParquet(batch));
+    const names = PROCESSED_FIELDS.map((f) => quote(f.name)).join(', ');
+    try {
+      await c.run('BEGIN TRANSACTION');
+      await c.run(`INSERT INTO ${table} (${names}) SELECT ${names} FROM read_parquet('${file}')`);
+      await c.run(`INSERT INTO _taxi_batches VALUES (${key}, '${batch.offset}', ${batch.table.numRows}, now())`);
+      await c.run('COMMIT');
+    } catch (error) {
+      await c.run('ROLLBACK').catch(() => undefined);
+      throw unavailable(`insert of ${batch.partitionKey}@${batch.offset}`, error);
+    } finally {
+      rmSync(file, { force: true });
+    }
+    return { rowsWritten: batch.table.numRows, duplicate: false, rowErrors: [] };
+  }
+
+  const batchParquet = (batch: WarehouseBatch): Promise<Uint8Array> =>
+    codec.encode(batch.table, { compression: 'uncompressed', rowGroupRows: 1_000_000 });
+
+  return {
+    name: 'duckdb',
+    location: pathToFileURL(path).href,
+    async connect() {
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+        instance = await DuckDBInstance.create(path, { autoinstall_known_extensions: 'false' });
+        connection = await instance.connect();
+      } catch (error) {
+        throw unavailable(`open ${path}`, error);
+      }
+      await serial(ensureSchema);
+    },
+    async restore() { /* markers in the database make checkpoints unnecessary */ },
+    writeBatch: (batch) => serial((c) => insert(c, batch)),
+    checkpoint: () => '',
+    query: (sql) => serial(async (c) => (await c.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[]),
+    async close() {
+      await queue;
+      connection?.closeSync();
+      instance?.closeSync();
+      connection = undefined;
+      instance = undefined;
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import type { Table } from 'apache-arrow';
+
+/** One processed batch: the rows of one raw message, in the processed schema (libs/schema processed.ts). */
+export interface WarehouseBatch {
+  /**
+   * Where the rows came from: the partition key (e.g. "taxi.trips.raw/3") and the raw message's
+   * offset. The same (partitionKey, offset) always carries the same rows: that is what makes a
+   * retried write detectable.
+   */
+  readonly partitionKey: string;
+  readonly offset: string;
+  readonly table: Table;
+}
+
+/** A row the warehouse refused (bad value for its column, ...): it goes to the DLQ with `reason`. */
+export interface RowError {
+  /** Index of the row in the batch's table. */
+  readonly index: number;
+  readonly reason: string;
+}
+
+export interface WriteOutcome {
+  /** Rows now stored by this call (0 when the batch was already written: `duplicate`). */
+  readonly rowsWritten: number;
+  /** The batch had been written before (a retry after a crash or a lost reply); nothing was added. */
+  readonly duplicate: boolean;
+  readonly rowErrors: readonly RowError[];
+}
+
+/**
+ * The warehouse port: BigQuery in the cloud (Storage Write API), DuckDB embedded.
+ * Exactly-once: writeBatch is idempotent per (partitionKey, offset) provided that, per partition
+ * key, batches are written in offset order from the last checkpoint the caller restored.
+ */
+export interface Warehouse {
+  readonly name: string;
+  /** Where the data is, for logs and summaries (bq://project.dataset.table, file:///…/taxi.duckdb). */
+  readonly location: string;
+  /**
+   * Connects, creates the dataset/table when missing (schema from PROCESSED_FIELDS, partitioned
+   * by pickup_date, clustered by pickup_zone) and adds missing NULLABLE columns.
+   * Errors: TAXI_ERR_WAREHOUSE_UNAVAILABLE (retryable), TAXI_ERR_WAREHOUSE_SCHEMA (an existing
+   * column has another type or mode: not retryable).
+   */
+  connect(): Promise<void>;
+  /**
+   * Restores a partition's write position from a checkpoint string the caller stored with its
+   * committed Kafka offset (undefined: start fresh). Call on partition assignment, before writes.
+   */
+  restore(partitionKey: string, checkpoint: string | undefined): Promise<void>;
+  /**
+   * Writes a batch durably (resolves once the rows are committed). Row-level refusals come back in
+   * `rowErrors` (the other rows are written); a repeated batch comes back `duplicate`.
+   * Errors: TAXI_ERR_WAREHOUSE_UNAVAILABLE (retryable: call again with the same batch),
+   * TAXI_ERR_WAREHOUSE_WRITE (not retryable).
+   */
+  writeBatch(batch: WarehouseBatch): Promise<WriteOutcome>;
+  /** The checkpoint to store with the Kafka offset after the partition's last written batch. */
+  checkpoint(partitionKey: string): string;
+  /** Runs a query (standard SQL; the table is named `trips`) and returns rows as plain objects. */
+  query(sql: string): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}

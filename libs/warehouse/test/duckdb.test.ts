@@ -1,0 +1,88 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import t from 'tap';
+import type { Test } from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppError } from '../../errors/src/index.js';
+import { parquetWasmCodec } from '../../parquet/src/index.js';
+import { canonicalSchema } from '../../schema/src/canonical.js';
+import { normalizeRowGroup } from '../../schema/src/normalize.js';
+import { loadZones, transformTable } from '../../transform/src/index.js';
+import { duckDbWarehouse } from '../src/index.js';
+
+const codec = parquetWasmCodec();
+t.teardown(() => codec.destroy());
+
+function dbPath(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'taxi-duckdb-'));
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }); });
+  return join(dir, 'taxi.duckdb');
+}
+
+async function processedGreen() {
+  const reader = await codec.open(new URL('../../../data/samples/green_tripdata_2024-01.parquet', import.meta.url).pathname);
+  const canonical = normalizeRowGroup({ table: await reader.readRowGroup(0), schema: canonicalSchema('green'), file: 'g', rowGroup: 0 }).table;
+  return transformTable(canonical, { service: 'green', month: '2024-01', firstRow: 0, loadDtMicros: Date.UTC(2024, 2, 5) * 1000, zones: loadZones() }).table;
+}
+
+t.test('batches land once, across a reopen, and read back equal', async (t) => {
+  const path = dbPath(t);
+  const table = await processedGreen();
+  const first = table.slice(0, 20_000);
+  const second = table.slice(20_000);
+  const wh = duckDbWarehouse({ path }, codec);
+  await wh.connect();
+  t.same(await wh.writeBatch({ partitionKey: 'raw/0', offset: '0', table: first }), { rowsWritten: 20_000, duplicate: false, rowErrors: [] });
+  t.same(await wh.writeBatch({ partitionKey: 'raw/0', offset: '0', table: first }), { rowsWritten: 0, duplicate: true, rowErrors: [] }, 'a retried batch adds nothing');
+  await wh.close();
+
+  const again = duckDbWarehouse({ path }, codec);
+  await again.connect();
+  t.teardown(() => again.close());
+  t.equal((await again.writeBatch({ partitionKey: 'raw/0', offset: '0', table: first })).duplicate, true, 'still seen after a restart');
+  t.equal((await again.writeBatch({ partitionKey: 'raw/0', offset: '1', table: second })).rowsWritten, table.numRows - 20_000);
+  const [stats] = await again.query('SELECT count(*) AS n, count(DISTINCT trip_id) AS ids, sum(total_amount) AS total FROM trips');
+  t.equal(Number(stats?.n), table.numRows);
+  t.equal(Number(stats?.ids), table.numRows, 'no trip twice');
+  const expected = (table.getChild('total_amount')!.toArray() as Float64Array).reduce((s, v) => s + v, 0);
+  t.ok(Math.abs(Number(stats?.total) - expected) < 1e-6, 'amounts equal');
+  const [row] = await again.query(`SELECT pickup_zone, epoch_us(pickup_datetime) AS us, pickup_date::VARCHAR AS d, epoch_us("Load_dt") AS load FROM trips WHERE trip_id = '${String(table.getChild('trip_id')!.get(5))}'`);
+  t.equal(row?.pickup_zone, table.getChild('pickup_zone')!.get(5));
+  t.equal(Number(row?.us), Number((table.getChild('pickup_datetime')!.data[0]!.values as BigInt64Array)[5]), 'timestamps to the microsecond');
+  t.equal(Number(row?.load), Date.UTC(2024, 2, 5) * 1000);
+});
+
+t.test('schema: missing nullable columns are added, a changed type is refused', async (t) => {
+  const path = dbPath(t);
+  const db = await DuckDBInstance.create(path);
+  const c = await db.connect();
+  await c.run('CREATE TABLE trips (trip_id VARCHAR NOT NULL)');
+  c.closeSync(); db.closeSync();
+  const wh = duckDbWarehouse({ path }, codec);
+  const err = await wh.connect().then(() => undefined, (e: unknown) => e);
+  t.type(err, AppError);
+  t.equal((err as AppError).code, 'TAXI_ERR_WAREHOUSE_SCHEMA', 'a missing REQUIRED column cannot be added');
+  await wh.close();
+
+  const path2 = dbPath(t);
+  const db2 = await DuckDBInstance.create(path2);
+  const c2 = await db2.connect();
+  await c2.run('CREATE TABLE trips (trip_id VARCHAR NOT NULL, tip_pct VARCHAR)');
+  c2.closeSync(); db2.closeSync();
+  const wh2 = duckDbWarehouse({ path: path2 }, codec);
+  const err2 = await wh2.connect().then(() => undefined, (e: unknown) => e);
+  t.match((err2 as AppError).message, /column trips\.(service|tip_pct) is|lacks REQUIRED column/);
+  await wh2.close();
+
+  const path3 = dbPath(t);
+  const full = duckDbWarehouse({ path: path3 }, codec);
+  await full.connect();
+  await full.query('ALTER TABLE trips DROP COLUMN tip_pct');
+  await full.close();
+  const evolved = duckDbWarehouse({ path: path3 }, codec);
+  await evolved.connect();
+  t.teardown(() => evolved.close());
+  const columns = await evolved.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'trips' AND column_name = 'tip_pct'");
+  t.equal(columns.length, 1, 'a missing NULLABLE column is added back');
+});
