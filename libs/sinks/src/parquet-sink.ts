@@ -1,0 +1,165 @@
+import { Table } from 'apache-arrow';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { parseOptions } from '../../config/src/parse.js';
+import type { ObjectStore } from '../../objectstore/src/index.js';
+import type { ParquetCodec } from '../../parquet/src/index.js';
+import { PROCESSED_ARROW_SCHEMA, PROCESSED_FINGERPRINT } from '../../schema/src/processed.js';
+
+export const parquetSinkOptionsSchema = z.strictObject({
+  prefix: z.string().default('processed').describe('object key prefix of processed files'),
+  compression: z.enum(['zstd', 'snappy', 'uncompressed']).default('zstd').describe('Parquet compression codec'),
+  rowGroupRows: z.number().int().positive().default(262_144).describe('rows per Parquet row group'),
+  roll: z.strictObject({
+    rows: z.number().int().positive().default(1_000_000).describe('a file is written once it holds this many rows'),
+    bytes: z.number().int().positive().default(256 * 1024 * 1024).describe('... or this many bytes of Arrow data'),
+    intervalMs: z.number().int().positive().default(60_000).describe('... or once its first batch is this many milliseconds old, even with no new input'),
+  }).prefault({}),
+}).prefault({});
+
+export type ParquetSinkInput = z.input<typeof parquetSinkOptionsSchema>;
+
+/** What one write of a file made durable: the processor commits offsets from these. */
+export interface FlushedFile {
+  readonly key: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly firstOffset: string;
+  readonly lastOffset: string;
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+export interface SinkBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly service: string;
+  /** YYYY-MM of the source month: decides the object prefix. */
+  readonly month: string;
+  readonly table: Table;
+}
+
+interface OpenFile {
+  readonly topic: string;
+  readonly partition: number;
+  readonly service: string;
+  readonly month: string;
+  readonly firstOffset: string;
+  lastOffset: string;
+  readonly tables: Table[];
+  rows: number;
+  bytes: number;
+  readonly openedAt: number;
+}
+
+/** processed/{service}/year=YYYY/month=MM/{topic}-{partition}-{first}-{last}.parquet */
+export function processedKey(prefix: string, f: Pick<FlushedFile, 'topic' | 'partition' | 'firstOffset' | 'lastOffset'> & { service: string; month: string }): string {
+  const [year, month] = f.month.split('-');
+  const pad = (o: string): string => o.padStart(12, '0');
+  return `${prefix}/${f.service}/year=${year}/month=${month}/${f.topic}-${f.partition}-${pad(f.firstOffset)}-${pad(f.lastOffset)}.parquet`;
+}
+
+/**
+ * Accumulates processed batches per (topic, partition, service, month) and writes each as one
+ * Parquet object when it reaches the row or byte limit, or its interval (a timer: the file is
+ * written even when no new batch arrives). Object names come from the offsets they cover, so a
+ * retry after a crash overwrites the same object. Memory: at most `roll.bytes` per open file.
+ */
+export class ParquetSink {
+  readonly #store: ObjectStore;
+  readonly #codec: ParquetCodec;
+  readonly #options: z.output<typeof parquetSinkOptionsSchema>;
+  readonly #log: Logger;
+  readonly #onFlushed: (file: FlushedFile) => void;
+  readonly #open = new Map<string, OpenFile>();
+  readonly #timer: NodeJS.Timeout;
+  #writing: Promise<void> = Promise.resolve();
+  #timerError: unknown;
+
+  constructor(store: ObjectStore, codec: ParquetCodec, input: ParquetSinkInput, log: Logger, onFlushed: (file: FlushedFile) => void) {
+    this.#store = store;
+    this.#codec = codec;
+    this.#options = parseOptions(parquetSinkOptionsSchema, input, 'sinks.parquet');
+    this.#log = log;
+    this.#onFlushed = onFlushed;
+    this.#timer = setInterval(() => { this.#flushOld(); }, Math.max(50, Math.floor(this.#options.roll.intervalMs / 4)));
+    this.#timer.unref();
+  }
+
+  /** Adds a batch; resolves after any roll it caused has been written. */
+  async add(batch: SinkBatch): Promise<void> {
+    if (this.#timerError !== undefined) throw this.#timerError;
+    const id = `${batch.topic}\u0000${batch.partition}\u0000${batch.service}\u0000${batch.month}`;
+    let file = this.#open.get(id);
+    if (!file) {
+      file = { topic: batch.topic, partition: batch.partition, service: batch.service, month: batch.month, firstOffset: batch.offset,
+        lastOffset: batch.offset, tables: [], rows: 0, bytes: 0, openedAt: Date.now() };
+      this.#open.set(id, file);
+    }
+    file.tables.push(batch.table);
+    file.lastOffset = batch.offset;
+    file.rows += batch.table.numRows;
+    file.bytes += batch.table.batches.reduce((s, b) => s + b.data.byteLength, 0);
+    if (file.rows >= this.#options.roll.rows || file.bytes >= this.#options.roll.bytes) await this.#flush(id);
+  }
+
+  /** The smallest first offset of the partition's files not yet written (undefined: none open). */
+  pendingFrom(topic: string, partition: number): string | undefined {
+    let min: bigint | undefined;
+    for (const f of this.#open.values()) {
+      if (f.topic === topic && f.partition === partition && (min === undefined || BigInt(f.firstOffset) < min)) min = BigInt(f.firstOffset);
+    }
+    return min === undefined ? undefined : String(min);
+  }
+
+  /** Writes every open file (shutdown, end of an embedded run, partition revoked). */
+  async flushAll(filter?: (topic: string, partition: number) => boolean): Promise<void> {
+    const ids = [...this.#open].filter(([, f]) => !filter || filter(f.topic, f.partition)).map(([id]) => id);
+    for (const id of ids) await this.#flush(id);
+    await this.#writing;
+  }
+
+  /** Drops open files without writing them (a partition revoked: its next owner re-reads them). */
+  discard(topic: string, partition: number): void {
+    for (const [id, f] of this.#open) if (f.topic === topic && f.partition === partition) this.#open.delete(id);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.flushAll();
+  }
+
+  #flushOld(): void {
+    const now = Date.now();
+    for (const [id, f] of this.#open) {
+      if (now - f.openedAt >= this.#options.roll.intervalMs) {
+        this.#flush(id).catch((error: unknown) => { this.#timerError = error; this.#log.error({ err: error }, 'time-triggered Parquet write failed'); });
+      }
+    }
+  }
+
+  #flush(id: string): Promise<void> {
+    const file = this.#open.get(id);
+    if (!file) return this.#writing;
+    this.#open.delete(id);
+    // Writes run one after another so files of a partition become durable in offset order.
+    const write = this.#writing.then(() => this.#write(file));
+    this.#writing = write.catch(() => undefined);
+    return write;
+  }
+
+  async #write(file: OpenFile): Promise<void> {
+    const started = performance.now();
+    const table = new Table(PROCESSED_ARROW_SCHEMA, file.tables.flatMap((t) => t.batches));
+    const key = processedKey(this.#options.prefix, file);
+    const bytes = await this.#codec.encode(table, {
+      compression: this.#options.compression, rowGroupRows: this.#options.rowGroupRows,
+      metadata: { 'taxi.schema': PROCESSED_FINGERPRINT, 'taxi.topic': file.topic, 'taxi.partition': String(file.partition),
+        'taxi.first_offset': file.firstOffset, 'taxi.last_offset': file.lastOffset },
+    });
+    await this.#store.put(key, bytes, { contentType: 'application/vnd.apache.parquet', metadata: { rows: String(file.rows), schema: PROCESSED_FINGERPRINT } });
+    this.#log.info({ key, rows: file.rows, bytes: bytes.byteLength, partition: file.partition, durationMs: Math.round(performance.now() - started) }, 'Parquet file written');
+    this.#onFlushed({ key, topic: file.topic, partition: file.partition, firstOffset: file.firstOffset, lastOffset: file.lastOffset, rows: file.rows, bytes: bytes.byteLength });
+  }
+}

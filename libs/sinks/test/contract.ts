@@ -1,0 +1,87 @@
+// The Parquet sink's contract, run on the local store (unit) and on fake-gcs-server (integration).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { Table } from 'apache-arrow';
+import { pino } from 'pino';
+import type { Test } from 'tap';
+import type { ObjectStore } from '../../objectstore/src/index.js';
+import type { ParquetCodec } from '../../parquet/src/index.js';
+import { canonicalSchema } from '../../schema/src/canonical.js';
+import { normalizeRowGroup } from '../../schema/src/normalize.js';
+import { PROCESSED_FINGERPRINT } from '../../schema/src/processed.js';
+import { loadZones, transformTable } from '../../transform/src/index.js';
+import { ParquetSink } from '../src/index.js';
+import type { FlushedFile } from '../src/index.js';
+
+const log = pino({ level: 'silent' });
+
+export async function processedSample(codec: ParquetCodec): Promise<Table> {
+  const reader = await codec.open(new URL('../../../data/samples/green_tripdata_2024-01.parquet', import.meta.url).pathname);
+  const canonical = normalizeRowGroup({ table: await reader.readRowGroup(0), schema: canonicalSchema('green'), file: 'g', rowGroup: 0 }).table;
+  return transformTable(canonical, { service: 'green', month: '2024-01', firstRow: 0, loadDtMicros: 0, zones: loadZones() }).table;
+}
+
+async function keys(store: ObjectStore, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const o of store.list(prefix)) out.push(o.key);
+  return out;
+}
+
+/** Reads the Parquet objects with DuckDB, an implementation independent of the writer. */
+async function readWithDuckDb(t: Test, store: ObjectStore, objectKeys: string[]): Promise<{ rows: number; ids: number; schema: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'taxi-read-'));
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }); });
+  const files = await Promise.all(objectKeys.map(async (k, i) => { const p = join(dir, `${i}.parquet`); writeFileSync(p, await store.get(k)); return p; }));
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  const list = `[${files.map((f) => `'${f}'`).join(',')}]`;
+  const [stats] = (await c.runAndReadAll(`SELECT count(*) AS n, count(DISTINCT trip_id) AS ids FROM read_parquet(${list})`)).getRowObjectsJson();
+  const schema = (await c.runAndReadAll(`SELECT DISTINCT value FROM parquet_kv_metadata(${list}) WHERE key::VARCHAR = 'taxi.schema'`)).getRowObjectsJson().map((r) => String(r.value));
+  c.closeSync(); db.closeSync();
+  return { rows: Number(stats?.n), ids: Number(stats?.ids), schema };
+}
+
+export function parquetSinkContract(t: Test, makeStore: (t: Test) => Promise<ObjectStore>, codec: ParquetCodec): void {
+  t.test('rolls by rows, names files by offsets, and a retry overwrites the same objects', async (t) => {
+    const store = await makeStore(t);
+    const table = await processedSample(codec);
+    const parts = [table.slice(0, 20_000), table.slice(20_000, 40_000), table.slice(40_000)];
+    const run = async (): Promise<FlushedFile[]> => {
+      const flushed: FlushedFile[] = [];
+      const sink = new ParquetSink(store, codec, { roll: { rows: 40_000, intervalMs: 600_000 } }, log, (f) => flushed.push(f));
+      for (const [i, part] of parts.entries()) await sink.add({ topic: 'raw', partition: 2, offset: String(10 + i), service: 'green', month: '2024-01', table: part });
+      t.equal(sink.pendingFrom('raw', 2), '12', 'the last batch is still open');
+      await sink.close();
+      return flushed;
+    };
+    const flushed = await run();
+    t.same(flushed.map((f) => [f.firstOffset, f.lastOffset, f.rows]), [['10', '11', 40_000], ['12', '12', table.numRows - 40_000]]);
+    t.same(flushed.map((f) => f.key), [
+      'processed/green/year=2024/month=01/raw-2-000000000010-000000000011.parquet',
+      'processed/green/year=2024/month=01/raw-2-000000000012-000000000012.parquet',
+    ]);
+    await run(); // a retry: the same batches again
+    const written = await keys(store, 'processed/green/');
+    t.equal(written.length, 2, 'a batch written twice leaves one copy');
+    const read = await readWithDuckDb(t, store, written);
+    t.equal(read.rows, table.numRows, 'rows read back by DuckDB');
+    t.equal(read.ids, table.numRows, 'no trip twice');
+    t.same(read.schema, [PROCESSED_FINGERPRINT], 'schema fingerprint in the footer');
+  });
+
+  t.test('the time trigger writes a file with no new input', async (t) => {
+    const store = await makeStore(t);
+    const table = await processedSample(codec);
+    const flushed: FlushedFile[] = [];
+    const sink = new ParquetSink(store, codec, { roll: { rows: 1_000_000, intervalMs: 300 } }, log, (f) => flushed.push(f));
+    t.teardown(() => sink.close());
+    await sink.add({ topic: 'raw', partition: 0, offset: '5', service: 'green', month: '2024-01', table: table.slice(0, 1000) });
+    const deadline = Date.now() + 10_000;
+    while (flushed.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    t.equal(flushed.length, 1, 'rolled by time alone');
+    t.equal(sink.pendingFrom('raw', 0), undefined);
+    t.equal((await keys(store, 'processed/')).length, 1);
+  });
+}
