@@ -75,7 +75,7 @@ export class ParquetSink {
   readonly #open = new Map<string, OpenFile>();
   readonly #timer: NodeJS.Timeout;
   #writing: Promise<void> = Promise.resolve();
-  #timerError: unknown;
+  #timerError: Error | undefined;
 
   constructor(store: ObjectStore, codec: ParquetCodec, input: ParquetSinkInput, log: Logger, onFlushed: (file: FlushedFile) => void) {
     this.#store = store;
@@ -134,7 +134,7 @@ export class ParquetSink {
     const now = Date.now();
     for (const [id, f] of this.#open) {
       if (now - f.openedAt >= this.#options.roll.intervalMs) {
-        this.#flush(id).catch((error: unknown) => { this.#timerError = error; this.#log.error({ err: error }, 'time-triggered Parquet write failed'); });
+        this.#flush(id).catch((error: unknown) => { this.#timerError = error instanceof Error ? error : new Error(String(error)); this.#log.error({ err: error }, 'time-triggered Parquet write failed'); });
       }
     }
   }

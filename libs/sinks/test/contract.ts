@@ -38,7 +38,7 @@ async function readWithDuckDb(t: Test, store: ObjectStore, objectKeys: string[])
   const c = await db.connect();
   const list = `[${files.map((f) => `'${f}'`).join(',')}]`;
   const [stats] = (await c.runAndReadAll(`SELECT count(*) AS n, count(DISTINCT trip_id) AS ids FROM read_parquet(${list})`)).getRowObjectsJson();
-  const schema = (await c.runAndReadAll(`SELECT DISTINCT value FROM parquet_kv_metadata(${list}) WHERE key::VARCHAR = 'taxi.schema'`)).getRowObjectsJson().map((r) => String(r.value));
+  const schema = (await c.runAndReadAll(`SELECT DISTINCT value FROM parquet_kv_metadata(${list}) WHERE key::VARCHAR = 'taxi.schema'`)).getRowObjectsJson().map((r) => r.value as string);
   c.closeSync(); db.closeSync();
   return { rows: Number(stats?.n), ids: Number(stats?.ids), schema };
 }
