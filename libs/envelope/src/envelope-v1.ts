@@ -16,6 +16,8 @@ import type { Service } from '../../schema/src/month.js';
  *   first-row      index in the source file of the first row (0-based, across row groups)
  *   row-count      rows in this message
  *   schema         canonical schema fingerprint (libs/schema/src/canonical.ts)
+ *   ingested-at    when the month's ingest began (ISO 8601), the same for all its messages and its
+ *                  manifest record: the processed rows' Load_dt, so a replay writes the same value
  *   checksum       "crc32:" + CRC-32 (zlib) of the value, 8 hex digits
  */
 export const ENVELOPE_VERSION = '1';
@@ -28,6 +30,7 @@ export interface EnvelopeV1 {
   readonly firstRow: number;
   readonly rowCount: number;
   readonly schema: string;
+  readonly ingestedAt: string;
   readonly checksum: string;
 }
 
@@ -39,7 +42,7 @@ export function encodeEnvelope(envelope: EnvelopeV1): Record<string, string> {
   return {
     'taxi-envelope': ENVELOPE_VERSION, source: envelope.source, service: envelope.service, month: envelope.month,
     'row-group': String(envelope.rowGroup), 'first-row': String(envelope.firstRow), 'row-count': String(envelope.rowCount),
-    schema: envelope.schema, checksum: envelope.checksum,
+    schema: envelope.schema, 'ingested-at': envelope.ingestedAt, checksum: envelope.checksum,
   };
 }
 
@@ -66,8 +69,10 @@ export function decodeEnvelope(headers: Readonly<Record<string, string>>, value?
   if (!/^\d{4}-\d{2}$/.test(month)) throw invalid(`header 'month' should be YYYY-MM, got '${month}'`);
   const envelope: EnvelopeV1 = {
     source: headers.source ?? '', service, month, rowGroup: count(headers, 'row-group'), firstRow: count(headers, 'first-row'),
-    rowCount: count(headers, 'row-count'), schema: headers.schema ?? '', checksum: headers.checksum ?? '',
+    rowCount: count(headers, 'row-count'), schema: headers.schema ?? '', ingestedAt: headers['ingested-at'] ?? '',
+    checksum: headers.checksum ?? '',
   };
+  if (Number.isNaN(Date.parse(envelope.ingestedAt))) throw invalid(`header 'ingested-at' should be an ISO 8601 time, got '${envelope.ingestedAt || '(missing)'}'`);
   if (value && checksumOf(value) !== envelope.checksum) {
     throw invalid(`checksum ${checksumOf(value)} of the value does not match header 'checksum' ${envelope.checksum || '(missing)'}`);
   }

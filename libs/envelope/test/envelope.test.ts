@@ -7,7 +7,7 @@ import type { EnvelopeV1 } from '../src/index.js';
 
 const envelope: EnvelopeV1 = {
   source: 'file:///data/green_tripdata_2024-01.parquet', service: 'green', month: '2024-01', rowGroup: 0,
-  firstRow: 1024, rowCount: 512, schema: 'abcdef0123456789', checksum: checksumOf(new Uint8Array([1, 2, 3])),
+  firstRow: 1024, rowCount: 512, schema: 'abcdef0123456789', ingestedAt: '2024-03-05T06:00:00.000Z', checksum: checksumOf(new Uint8Array([1, 2, 3])),
 };
 
 t.test('headers round-trip and the checksum is verified', async (t) => {
@@ -25,6 +25,7 @@ t.test('headers round-trip and the checksum is verified', async (t) => {
   bad({ ...headers, 'row-count': '-1' }, undefined, /'row-count' should be a non-negative integer, got '-1'/);
   bad({ ...headers, service: 'blue' }, undefined, /'service' should be a TLC service, got 'blue'/);
   bad({ ...headers, month: '2024-1' }, undefined, /'month' should be YYYY-MM/);
+  bad({ ...headers, 'ingested-at': 'yesterday' }, undefined, /'ingested-at' should be an ISO 8601 time, got 'yesterday'/);
   const { 'first-row': _omitted, ...missing } = headers;
   bad(missing, undefined, /'first-row' should be a non-negative integer, got '\(missing\)'/);
 });

@@ -58,6 +58,7 @@ export function rawKey(ref: MonthRef, fileName: string): string {
  */
 export async function ingestMonth(ref: MonthRef, deps: IngestDeps, options: IngestOptions): Promise<IngestResult> {
   const started = performance.now();
+  const ingestedAt = new Date().toISOString();
   const { topics } = options;
   const key = manifestKey(ref);
   const log = deps.log.child({ month: monthKey(ref), service: ref.service });
@@ -78,14 +79,14 @@ export async function ingestMonth(ref: MonthRef, deps: IngestDeps, options: Inge
   const reader = await deps.codec.open(file.path);
   const txn = await deps.bus.transaction();
   try {
-    const produced = await produceMonth(ref, file, reader, txn, deps.bus, options, (done, rows, bytes) => {
+    const produced = await produceMonth(ref, file, reader, txn, deps.bus, { ...options, ingestedAt }, (done, rows, bytes) => {
       report({ phase: 'produce', rowGroupsDone: done, rowGroups: reader.info.rowGroups.length, rows, bytes });
     });
     const manifest: ManifestV1 = {
       version: 1, service: ref.service, month: monthKey(ref), source: file.uri, fileName: file.fileName, sizeBytes: file.sizeBytes,
       sha256: file.sha256, rows: produced.rows, rowGroups: reader.info.rowGroups.length, schema: canonicalSchema(ref.service).fingerprint,
       unknownColumns: produced.unknownColumns, topic: topics.raw, partitions: produced.partitions, messages: produced.messages,
-      ingestedAt: new Date().toISOString(),
+      ingestedAt,
     };
     report({ phase: 'commit', rowGroupsDone: reader.info.rowGroups.length, rowGroups: reader.info.rowGroups.length, rows: produced.rows, bytes: produced.bytes });
     await txn.send(topics.manifest, [{ key, value: encodeManifest(manifest), headers: { 'taxi-manifest': '1' }, partition: 0 }]);
@@ -111,7 +112,7 @@ interface Produced {
 
 /** Produces every row group; decodes the next row group while the current one is sent. */
 async function produceMonth(
-  ref: MonthRef, file: FetchedFile, reader: ParquetFileReader, txn: BusTransaction, bus: Bus, options: IngestOptions,
+  ref: MonthRef, file: FetchedFile, reader: ParquetFileReader, txn: BusTransaction, bus: Bus, options: IngestOptions & { ingestedAt: string },
   progress: (rowGroupsDone: number, rows: number, bytes: number) => void,
 ): Promise<Produced> {
   const schema = canonicalSchema(ref.service);
@@ -132,7 +133,7 @@ async function produceMonth(
       const positions = await txn.send(options.topics.raw, round.map(({ slice, partition }) => ({
         key: `${manifestKey(ref)}/${g}/${firstRowOfGroup + slice.offset}`, value: slice.ipc, partition,
         headers: encodeEnvelope({ source: file.uri, service: ref.service, month: monthKey(ref), rowGroup: g,
-          firstRow: firstRowOfGroup + slice.offset, rowCount: slice.rowCount, schema: schema.fingerprint, checksum: checksumOf(slice.ipc) }),
+          firstRow: firstRowOfGroup + slice.offset, rowCount: slice.rowCount, schema: schema.fingerprint, ingestedAt: options.ingestedAt, checksum: checksumOf(slice.ipc) }),
       })));
       positions.forEach((p, i) => { record(ranges, p, round[i]?.slice.rowCount ?? 0); });
       round.length = 0;

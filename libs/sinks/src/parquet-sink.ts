@@ -151,7 +151,10 @@ export class ParquetSink {
 
   async #write(file: OpenFile): Promise<void> {
     const started = performance.now();
-    const table = new Table(PROCESSED_ARROW_SCHEMA, file.tables.flatMap((t) => t.batches));
+    // The batches' own schema: decoded from IPC it may differ from the constant in nullability
+    // detail, and Table insists on identical schemas.
+    const batches = file.tables.flatMap((t) => t.batches);
+    const table = batches.length > 0 ? new Table(batches) : new Table(PROCESSED_ARROW_SCHEMA);
     const key = processedKey(this.#options.prefix, file);
     const bytes = await this.#codec.encode(table, {
       compression: this.#options.compression, rowGroupRows: this.#options.rowGroupRows,

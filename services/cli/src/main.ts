@@ -1,9 +1,10 @@
 import { isAppError, messageOf } from '../../../libs/errors/src/index.js';
 import type { Command } from './args.js';
 import { ingestCommand } from './commands/ingest.js';
+import { queryCommand } from './commands/query.js';
 import { runCommand } from './commands/run.js';
 
-const COMMANDS: readonly Command[] = [runCommand, ingestCommand];
+const COMMANDS: readonly Command[] = [runCommand, ingestCommand, queryCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

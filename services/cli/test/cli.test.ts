@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import t from 'tap';
@@ -24,21 +27,34 @@ t.test('taxi --help lists the commands', async (t) => {
   t.match(stdout, /\brun\b/);
 });
 
-t.test('taxi run with no flags reads the shipped real month', async (t) => {
-  const { code, stdout } = await run('run');
+const out = mkdtempSync(join(tmpdir(), 'taxi-cli-'));
+t.teardown(() => { rmSync(out, { recursive: true, force: true }); });
+
+t.test('taxi run with no flags runs the shipped real month and prints the summary', async (t) => {
+  const { code, stdout } = await run('run', '--out', out);
   t.equal(code, 0);
-  t.match(stdout, /green 2024-01/);
-  t.match(stdout, /rows read\s+56551/);
+  t.match(stdout, /taxi run: green 2024-01/);
+  t.match(stdout, /rows read\s+56,551/);
+  t.match(stdout, /rows written\s+[\d,]+/);
+  t.match(stdout, /zero_distance\s+[\d,]+/);
+  t.match(stdout, /warehouse\s+\S+taxi\.duckdb/);
 });
 
-t.test('taxi run --json ends stdout with one JSON object', async (t) => {
-  const { code, stdout } = await run('run', '--service', 'green', '--month', '2022-02', '--json');
-  t.equal(code, 0);
-  const summary = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { rowsRead: number; month: string; rowsOutsideMonth: number };
-  t.equal(summary.rowsRead, 69_399);
-  t.equal(summary.month, '2022-02');
-  t.ok(summary.rowsOutsideMonth > 0, 'the real month holds pickups outside it, counted');
-});
+for (const [month, rows] of [['2024-01', 56_551], ['2022-02', 69_399]] as const) {
+  t.test(`taxi run --json on green ${month}: rowsRead = rowsWritten + sum(rowsRejected)`, async (t) => {
+    const { code, stdout } = await run('run', '--service', 'green', '--month', month, '--out', out, '--json');
+    t.equal(code, 0);
+    const s = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { rowsRead: number; rowsWritten: number; rowsRejected: Record<string, number>; seconds: number; outputs: Record<string, string> };
+    t.equal(s.rowsRead, rows);
+    t.equal(s.rowsRead, s.rowsWritten + Object.values(s.rowsRejected).reduce((a, b) => a + b, 0), 'conservation');
+    t.ok(s.rowsRejected.pickup_outside_month! > 0, 'real pickups outside the month are counted, not dropped');
+    t.ok(s.seconds > 0);
+    t.same(Object.keys(s.outputs).sort(), ['processed', 'raw', 'rejects', 'warehouse']);
+    const q = await run('query', '--out', out, '--json', `SELECT count(*) AS n FROM trips WHERE source_month = '${month}'`);
+    t.equal(q.code, 0);
+    t.equal(Number((JSON.parse(q.stdout.trim()) as { n: string }).n), s.rowsWritten, 'the warehouse holds the rows written, once');
+  });
+}
 
 t.test('wrong flags and bad input exit non-zero with a clear message', async (t) => {
   const bogus = await run('run', '--bogus');
@@ -50,6 +66,9 @@ t.test('wrong flags and bad input exit non-zero with a clear message', async (t)
   const unnamed = await run('run', '--source', fileURLToPath(new URL('../../../package.json', import.meta.url)));
   t.equal(unnamed.code, 2);
   t.match(unnamed.stderr, /cannot tell the service and month/);
+  const badSql = await run('query', '--out', out, 'SELEC nonsense');
+  t.equal(badSql.code, 2);
+  t.match(badSql.stderr, /taxi query: .*syntax error/i);
   const unknown = await run('frobnicate');
   t.equal(unknown.code, 2);
   t.match(unknown.stderr, /unknown command 'frobnicate'/);

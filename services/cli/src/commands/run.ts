@@ -1,78 +1,92 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
 import { AppError } from '../../../../libs/errors/src/index.js';
-import { parquetWasmCodec } from '../../../../libs/parquet/src/index.js';
-import { monthRefFromFileName, parseMonthRef, tlcFileName } from '../../../../libs/schema/src/month.js';
+import { monthKey, monthRefFromFileName, parseMonthRef, tlcFileName } from '../../../../libs/schema/src/month.js';
 import type { MonthRef } from '../../../../libs/schema/src/month.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
-import { summarizeMonth } from '../month-summary.js';
-import type { MonthSummary } from '../month-summary.js';
+import { runEmbedded } from '../embedded.js';
+import type { EmbeddedRunResult } from '../embedded.js';
+import { progressLine } from '../progress.js';
 
 const SAMPLES_DIR = fileURLToPath(new URL('../../../../data/samples/', import.meta.url));
 const DEFAULT_MONTH: MonthRef = { service: 'green', year: 2024, month: 1 };
 
-const usage = `Usage: taxi run [--service S --month YYYY-MM] [--source FILE] [--json]
+const usage = `Usage: taxi run [--service S --month YYYY-MM] [--source FILE] [--out DIR] [--pool N] [--json]
 
-Runs the main job on the embedded default: with no flags, the shipped real month
-(data/samples/${tlcFileName(DEFAULT_MONTH)}), read one row group at a time.
+Runs the whole pipeline embedded, with no cloud and no broker: the month is ingested into an
+in-process bus, transformed in a worker pool, written as Parquet to a local object store and into
+a DuckDB warehouse; rejected rows go to a JSON-lines dead-letter file. With no flags it runs the
+shipped real month (data/samples/${tlcFileName(DEFAULT_MONTH)}). Running a month again replaces its outputs.
 
   --service S        yellow | green | fhv | fhvhv (with --month picks data/samples/<file>)
   --month YYYY-MM    the month to run
   --source FILE      a local TLC Parquet file (its name gives service and month)
+  --out DIR          where outputs go (default: out)
+  --pool N           transform worker threads (default: the machine's cores)
   --json             print one JSON object as the last line of stdout
   -h, --help         this text`;
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run the main job on the embedded default (the shipped real month)',
+  summary: 'run the whole pipeline embedded on one month (default: the shipped real month)',
   usage,
   async run(args) {
     const { values } = parseCommandArgs('run', args, {
-      service: { type: 'string' },
-      month: { type: 'string' },
-      source: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      service: { type: 'string' }, month: { type: 'string' }, source: { type: 'string' }, out: { type: 'string', default: 'out' },
+      pool: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
     });
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
+    if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
     const { ref, path } = resolveSource(values.service, values.month, values.source);
-    const codec = parquetWasmCodec();
-    const summary = await summarizeMonth(codec, path, ref).finally(() => codec.destroy());
-    process.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+    const poolSize = values.pool === undefined ? availableParallelism() : Number(values.pool);
+    if (!Number.isInteger(poolSize) || poolSize < 1) throw new AppError('TAXI_ERR_CLI_USAGE', `--pool should be a positive integer, got '${values.pool ?? ''}'`);
+    const log = pino({ level: process.env.TAXI__LOG__LEVEL ?? 'warn', base: { service: 'taxi-run' } }, pino.destination(2));
+    const bar = progressLine(process.stderr.isTTY);
+    const result = await runEmbedded({
+      ref, source: path, outDir: values.out, poolSize, log,
+      onProgress: (p) => { bar.update(p.phase === 'ingest' ? `ingesting ${p.rows.toLocaleString('en-US')} rows` : `processing ${p.rows.toLocaleString('en-US')} / ${p.total.toLocaleString('en-US')} rows`); },
+    }).finally(() => { bar.done(); });
+    process.stdout.write(values.json ? `${JSON.stringify(jsonSummary(result))}\n` : formatSummary(ref, path, poolSize, result));
     return 0;
   },
 };
 
 function resolveSource(service: string | undefined, month: string | undefined, source: string | undefined): { ref: MonthRef; path: string } {
-  if ((service === undefined) !== (month === undefined)) {
-    throw new AppError('TAXI_ERR_CLI_USAGE', 'taxi run: --service and --month go together');
-  }
+  if ((service === undefined) !== (month === undefined)) throw new AppError('TAXI_ERR_CLI_USAGE', 'taxi run: --service and --month go together');
   const named = service !== undefined && month !== undefined ? parseMonthRef(service, month) : undefined;
   if (source !== undefined) {
     const ref = named ?? monthRefFromFileName(source);
-    if (!ref) {
-      throw new AppError('TAXI_ERR_CLI_USAGE',
-        `taxi run: cannot tell the service and month of ${source} from its name; add --service and --month`);
-    }
+    if (!ref) throw new AppError('TAXI_ERR_CLI_USAGE', `taxi run: cannot tell the service and month of ${source} from its name; add --service and --month`);
     return { ref, path: source };
   }
   const ref = named ?? DEFAULT_MONTH;
   return { ref, path: `${SAMPLES_DIR}${tlcFileName(ref)}` };
 }
 
-function formatSummary(s: MonthSummary): string {
-  const lines = [
-    `taxi run: ${s.service} ${s.month} from ${s.source}`,
-    `  file         ${(s.sourceBytes / 1e6).toFixed(1)} MB, ${s.rowGroups.length} row group(s), ${s.columns.length} columns, written by ${s.createdBy ?? 'unknown'}`,
-    ...s.rowGroups.map((g) => `  row group ${String(g.index).padEnd(3)} ${String(g.rows).padStart(10)} rows  ${g.decodeMs.toFixed(0).padStart(6)} ms`),
-    `  rows read    ${s.rowsRead}`,
-    `  pickups      ${s.pickupMin ?? '-'} .. ${s.pickupMax ?? '-'}`,
-    `  outside month ${s.rowsOutsideMonth} rows (pickup not in ${s.month})`,
-    `  wall         ${s.seconds.toFixed(2)} s (${Math.round(s.rowsRead / s.seconds)} rows/s)`,
-  ];
-  return `${lines.join('\n')}\n`;
+function jsonSummary(r: EmbeddedRunResult): Record<string, unknown> {
+  return { rowsRead: r.rowsRead, rowsWritten: r.rowsWritten, rowsRejected: r.rowsRejected, seconds: Number(r.seconds.toFixed(3)), outputs: r.outputs };
 }
 
+function formatSummary(ref: MonthRef, path: string, pool: number, r: EmbeddedRunResult): string {
+  const n = (v: number): string => v.toLocaleString('en-US').padStart(12);
+  const rejected = Object.values(r.rowsRejected).reduce((s, v) => s + v, 0);
+  const reasons = Object.entries(r.rowsRejected).sort(([, a], [, b]) => b - a).map(([reason, count]) => `    ${reason.padEnd(24)}${n(count)}`);
+  return [
+    `taxi run: ${ref.service} ${monthKey(ref)} from ${path}`,
+    `  (embedded: in-process bus, ${pool} transform worker${pool > 1 ? 's' : ''}, local object store, DuckDB warehouse)`,
+    '',
+    `  rows read               ${n(r.rowsRead)}`,
+    `  rows written            ${n(r.rowsWritten)}`,
+    `  rows rejected           ${n(rejected)}`,
+    ...reasons,
+    `  wall time               ${r.seconds.toFixed(2).padStart(10)} s  (${Math.round(r.rowsRead / r.seconds).toLocaleString('en-US')} rows/s)`,
+    '',
+    '  outputs',
+    `    raw copy     ${r.outputs.raw}`,
+    `    processed    ${r.outputs.processed} (${r.processedFiles} Parquet file${r.processedFiles === 1 ? '' : 's'})`,
+    `    warehouse    ${r.outputs.warehouse}  (table trips: npx taxi query "SELECT pickup_borough, count(*) FROM trips GROUP BY 1")`,
+    `    rejects      ${r.outputs.rejects}`,
+    '',
+  ].join('\n');
+}

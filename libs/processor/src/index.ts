@@ -1,0 +1,5 @@
+export { busDeadLetters, fileDeadLetters } from './dead-letter.js';
+export type { DeadLetter, DeadLetterSink } from './dead-letter.js';
+export { checkConservation, Pipeline } from './pipeline.js';
+export type { MonthCounts, PipelineDeps } from './pipeline.js';
+export type { RejectedRow, TransformTask, TransformTaskResult } from './transform-worker.js';

@@ -1,0 +1,119 @@
+import { availableParallelism } from 'node:os';
+import { tableFromIPC } from 'apache-arrow';
+import type { Logger } from 'pino';
+import { Piscina } from 'piscina';
+import type { BusMessage } from '../../bus/src/index.js';
+import { AppError } from '../../errors/src/index.js';
+import { workerModule } from '../../parquet/src/worker-file.js';
+import type { ParquetSink } from '../../sinks/src/index.js';
+import type { Warehouse } from '../../warehouse/src/index.js';
+import type { DeadLetter, DeadLetterSink } from './dead-letter.js';
+import type { TransformTask, TransformTaskResult } from './transform-worker.js';
+
+/** Rows per month and outcome: the conservation law is rowsIn = rowsOut + sum(rejected). */
+export interface MonthCounts {
+  rowsIn: number;
+  rowsOut: number;
+  rejected: Record<string, number>;
+  /** Messages sent whole to the DLQ (not decodable): their rows are unknown. */
+  badMessages: number;
+}
+
+export interface PipelineDeps {
+  readonly parquet: ParquetSink;
+  readonly warehouse: Warehouse;
+  readonly deadLetters: DeadLetterSink;
+  readonly log: Logger;
+  /** Worker threads transforming batches (default: available cores). */
+  readonly poolSize?: number;
+  /** Called after each message is durable in both sinks and the DLQ. */
+  readonly onDone?: (message: BusMessage, counts: { rowsIn: number; rowsOut: number; rejected: number }) => void;
+}
+
+/**
+ * Transforms raw messages in a piscina pool and writes each to both sinks and the DLQ. Transforms
+ * of a partition's messages run in parallel; their sink writes run in offset order (the caller
+ * hands messages of a partition in offset order), which keeps Parquet names and warehouse
+ * offsets deterministic.
+ */
+export class Pipeline {
+  readonly #deps: PipelineDeps;
+  readonly #pool: Piscina<TransformTask, TransformTaskResult>;
+  readonly #chains = new Map<string, Promise<void>>();
+  readonly counts = new Map<string, MonthCounts>();
+
+  constructor(deps: PipelineDeps) {
+    this.#deps = deps;
+    const threads = deps.poolSize ?? availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`processor.poolSize should be a positive integer, got ${threads}`);
+    this.#pool = new Piscina({ ...workerModule(new URL('./transform-worker.ts', import.meta.url)), minThreads: threads, maxThreads: threads, idleTimeout: 30_000 });
+  }
+
+  /** Share of the pool's capacity in use, 0-1 (for metrics and backpressure). */
+  get utilization(): number { return this.#pool.utilization; }
+  get queued(): number { return this.#pool.queueSize; }
+
+  /** Processes one message; resolves when it is durable in every sink. */
+  async handle(message: BusMessage): Promise<void> {
+    const key = `${message.topic}/${message.partition}`;
+    const transformed = this.#pool.run({ value: message.value, headers: message.headers });
+    const previous = this.#chains.get(key) ?? Promise.resolve();
+    const done = previous.then(async () => { await this.#write(message, key, await transformed); });
+    this.#chains.set(key, done.catch(() => undefined));
+    return done;
+  }
+
+  async #write(message: BusMessage, partitionKey: string, result: TransformTaskResult): Promise<void> {
+    const { deps } = { deps: this.#deps };
+    const position = { topic: message.topic, partition: message.partition, offset: message.offset };
+    if (!result.ok) {
+      deps.log.warn({ ...position, code: result.code, err: result.message }, 'message sent whole to the DLQ');
+      await deps.deadLetters.write([{ reason: 'undecodable_message', error: `${result.code}: ${result.message}`, ...position,
+        headers: message.headers, valueBase64: Buffer.from(message.value).toString('base64') }]);
+      this.#count(message.headers.month ?? 'unknown', message.headers.service ?? 'unknown').badMessages++;
+      deps.onDone?.(message, { rowsIn: 0, rowsOut: 0, rejected: 0 });
+      return;
+    }
+    const { envelope } = result;
+    const table = tableFromIPC(result.processed);
+    const outcome = await deps.warehouse.writeBatch({ partitionKey, offset: message.offset, table });
+    await deps.parquet.add({ ...position, service: envelope.service, month: envelope.month, table });
+    const base = { service: envelope.service, month: envelope.month, source: envelope.source, rowGroup: envelope.rowGroup, ...position };
+    const letters: DeadLetter[] = result.rejects.map((r) => ({ ...base, reason: r.reason, row: r.row, values: r.values }));
+    for (const e of outcome.rowErrors) {
+      const tripId = table.getChild('trip_id')?.get(e.index) as string | null;
+      letters.push({ ...base, reason: 'warehouse_rejected', error: e.reason, row: Number(tripId?.split('/')[2] ?? -1) });
+    }
+    await deps.deadLetters.write(letters);
+    const counts = this.#count(envelope.month, envelope.service);
+    counts.rowsIn += envelope.rowCount;
+    counts.rowsOut += table.numRows - outcome.rowErrors.length;
+    for (const l of letters) counts.rejected[l.reason] = (counts.rejected[l.reason] ?? 0) + 1;
+    deps.onDone?.(message, { rowsIn: envelope.rowCount, rowsOut: table.numRows - outcome.rowErrors.length, rejected: letters.length });
+  }
+
+  #count(month: string, service: string): MonthCounts {
+    const key = `${service}/${month}`;
+    let counts = this.counts.get(key);
+    if (!counts) { counts = { rowsIn: 0, rowsOut: 0, rejected: {}, badMessages: 0 }; this.counts.set(key, counts); }
+    return counts;
+  }
+
+  /** Waits for every message handed so far to be written. */
+  async drain(): Promise<void> {
+    await Promise.all(this.#chains.values());
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+    await this.#pool.destroy();
+  }
+}
+
+/** Throws when a month's counts break rowsIn = rowsOut + rejected. */
+export function checkConservation(month: string, c: MonthCounts): void {
+  const rejected = Object.values(c.rejected).reduce((s, n) => s + n, 0);
+  if (c.rowsIn !== c.rowsOut + rejected) {
+    throw new AppError('TAXI_ERR_CONSERVATION', `${month}: rows in ${c.rowsIn} != rows out ${c.rowsOut} + rejected ${rejected}`);
+  }
+}

@@ -1,0 +1,67 @@
+// Piscina task module: one raw message (envelope v1 + canonical Arrow IPC) -> processed Arrow IPC
+// plus its rejected rows. Pure CPU, no I/O. Errors come back as data: an Error's own fields (code)
+// do not survive the trip between threads.
+import { tableFromIPC, tableToIPC } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
+import { AppError, messageOf } from '../../errors/src/index.js';
+import { decodeEnvelope } from '../../envelope/src/index.js';
+import type { EnvelopeV1 } from '../../envelope/src/index.js';
+import { canonicalSchema } from '../../schema/src/canonical.js';
+import { loadZones, transformTable } from '../../transform/src/index.js';
+import type { RejectReason, Zones } from '../../transform/src/index.js';
+
+export interface TransformTask {
+  readonly value: Uint8Array;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface RejectedRow {
+  readonly row: number;
+  readonly reason: RejectReason;
+  /** The canonical row's values, JSON-safe (int64 as string, timestamps as ISO). */
+  readonly values: Record<string, unknown>;
+}
+
+export type TransformTaskResult =
+  | { readonly ok: true; readonly envelope: EnvelopeV1; readonly processed: Uint8Array; readonly rowsOut: number; readonly rejects: RejectedRow[] }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+let zones: Zones | undefined;
+
+function jsonValue(value: unknown, isTimestamp: boolean): unknown {
+  if (value === null || value === undefined) return null;
+  if (isTimestamp && typeof value === 'number') return new Date(value).toISOString().replace('Z', '');
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+function rowValues(table: Table, index: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of table.schema.fields) {
+    const column = table.getChild(field.name);
+    out[field.name] = column ? jsonValue(column.get(index), String(field.type).startsWith('Timestamp')) : null;
+  }
+  return out;
+}
+
+export default function transformMessage(task: TransformTask): TransformTaskResult {
+  try {
+    const envelope = decodeEnvelope(task.headers, task.value);
+    const schema = canonicalSchema(envelope.service);
+    if (envelope.schema !== schema.fingerprint) {
+      throw new AppError('TAXI_ERR_ENVELOPE_INVALID', `message schema ${envelope.schema} is not the ${envelope.service} canonical schema ${schema.fingerprint}`);
+    }
+    let table: Table;
+    try { table = tableFromIPC(task.value); } catch (error) {
+      throw new AppError('TAXI_ERR_ENVELOPE_INVALID', `message value is not an Arrow IPC stream: ${messageOf(error)}`, { cause: error });
+    }
+    if (table.numRows !== envelope.rowCount) throw new AppError('TAXI_ERR_ENVELOPE_INVALID', `message holds ${table.numRows} rows, header 'row-count' says ${envelope.rowCount}`);
+    zones ??= loadZones();
+    const out = transformTable(table, { service: envelope.service, month: envelope.month, firstRow: envelope.firstRow, loadDtMicros: Date.parse(envelope.ingestedAt) * 1000, zones });
+    const rejects = out.rejects.map((r) => ({ row: r.row, reason: r.reason, values: rowValues(table, r.row - envelope.firstRow) }));
+    return { ok: true, envelope, processed: tableToIPC(out.table, 'stream'), rowsOut: out.table.numRows, rejects };
+  } catch (error) {
+    return { ok: false, code: error instanceof AppError ? error.code : 'TAXI_ERR_ENVELOPE_INVALID', message: messageOf(error) };
+  }
+}
+

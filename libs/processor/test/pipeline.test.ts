@@ -1,0 +1,58 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import t from 'tap';
+import { memoryBus } from '../../bus/src/index.js';
+import { defaultTopics, ingestMonth } from '../../ingest/src/index.js';
+import { localDirObjectStore } from '../../objectstore/src/index.js';
+import { parquetWasmCodec } from '../../parquet/src/index.js';
+import { ParquetSink } from '../../sinks/src/index.js';
+import { localFileSource } from '../../source/src/index.js';
+import { duckDbWarehouse } from '../../warehouse/src/index.js';
+import { checkConservation, fileDeadLetters, Pipeline } from '../src/index.js';
+import type { DeadLetter } from '../src/index.js';
+
+const log = pino({ level: 'silent' });
+
+t.test('a poison message goes to the DLQ whole; the next message is processed', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'taxi-pipeline-'));
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }); });
+  const codec = parquetWasmCodec();
+  t.teardown(() => codec.destroy());
+  const bus = memoryBus();
+  const topics = defaultTopics();
+  await bus.ensureTopics([{ name: topics.raw, partitions: 1 }, { name: topics.manifest, partitions: 1, compacted: true }]);
+  const store = localDirObjectStore({ root: join(dir, 'objects') });
+  await store.connect();
+  const path = new URL('../../../data/samples/green_tripdata_2024-01.parquet', import.meta.url).pathname;
+  const poison = await bus.transaction();
+  await poison.send(topics.raw, [{ key: 'junk', value: new TextEncoder().encode('not arrow'), headers: { 'taxi-envelope': '1', service: 'green', month: '2024-01' }, partition: 0 }]);
+  await poison.commit();
+  await ingestMonth({ service: 'green', year: 2024, month: 1 }, { source: localFileSource({ path }), store, bus, codec, log }, { topics: { ...topics, maxMessageBytes: 2 * 1024 * 1024 } });
+
+  const warehouse = duckDbWarehouse({ path: join(dir, 'taxi.duckdb') }, codec);
+  await warehouse.connect();
+  t.teardown(() => warehouse.close());
+  const parquet = new ParquetSink(store, codec, {}, log, () => undefined);
+  const dlq = join(dir, 'dlq.jsonl');
+  const pipeline = new Pipeline({ parquet, warehouse, deadLetters: fileDeadLetters(dlq), log, poolSize: 1 });
+  for await (const m of bus.readAll(topics.raw)) await pipeline.handle(m);
+  await parquet.close();
+  await pipeline.close();
+
+  const letters = readFileSync(dlq, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as DeadLetter);
+  const whole = letters.filter((l) => l.reason === 'undecodable_message');
+  t.equal(whole.length, 1, 'the poison message is in the DLQ once');
+  t.match(whole[0]?.error, /TAXI_ERR_ENVELOPE_INVALID/);
+  t.equal(Buffer.from(whole[0]?.valueBase64 ?? '', 'base64').toString(), 'not arrow', 'with its original bytes');
+  t.same([whole[0]?.partition, whole[0]?.offset], [0, '0'], 'and its position');
+  const counts = pipeline.counts.get('green/2024-01')!;
+  t.equal(counts.badMessages, 1);
+  t.equal(counts.rowsIn, 56_551, 'the month after it was processed in full');
+  t.doesNotThrow(() => { checkConservation('green 2024-01', counts); });
+  t.equal(letters.length - 1, Object.values(counts.rejected).reduce((a, b) => a + b, 0), 'every rejected row is a dead letter');
+  const [row] = await warehouse.query('SELECT count(*) AS n FROM trips');
+  t.equal(Number(row?.n), counts.rowsOut);
+  t.throws(() => { checkConservation('x', { rowsIn: 3, rowsOut: 1, rejected: { a: 1 }, badMessages: 0 }); }, { code: 'TAXI_ERR_CONSERVATION' });
+});
