@@ -4,6 +4,7 @@ import type { Admin, Consumer, IHeaders, Producer, Transaction } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AppError, messageOf } from '../../errors/src/index.js';
 import { AsyncQueue } from './async-queue.js';
+import { partitionForKey } from './partitioner.js';
 import { kafkaBusOptionsSchema } from './options.js';
 import type { KafkaBusOptions } from './options.js';
 import type { Bus, BusMessage, BusTransaction, MessagePosition, OutgoingMessage, PartitionBounds, TopicSpec } from './types.js';
@@ -55,6 +56,13 @@ export function kafkaBus(input: KafkaBusOptions, log?: Logger): Bus {
     return producer;
   }
 
+  const partitionCounts = new Map<string, number>();
+  async function partitionCountCached(topic: string): Promise<number> {
+    let count = partitionCounts.get(topic);
+    if (count === undefined) { count = (await bounds(topic)).length; partitionCounts.set(topic, count); }
+    return count;
+  }
+
   async function bounds(topic: string): Promise<PartitionBounds[]> {
     const offsets = await admin.fetchTopicOffsets(topic).catch((error: unknown) => { throw topicError(topic, error); });
     return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition);
@@ -81,7 +89,10 @@ export function kafkaBus(input: KafkaBusOptions, log?: Logger): Bus {
     };
     return {
       async send(topic, messages) {
-        const positions = await sendInTransaction(txn, topic, messages);
+        // Partition chosen here for unkeyed placement, so each acknowledgement maps to its message.
+        const count = messages.some((m) => m.partition === undefined) ? await partitionCountCached(topic) : 0;
+        const placed = messages.map((m) => (m.partition === undefined ? { ...m, partition: partitionForKey(m.key, count) } : m));
+        const positions = await sendInTransaction(txn, topic, placed);
         const last = sent.get(topic) ?? new Map<number, bigint>();
         for (const p of positions) last.set(p.partition, BigInt(p.offset));
         sent.set(topic, last);

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { kafkaBusOptionsSchema } from '../../bus/src/options.js';
 import { topicsSchema } from '../../ingest/src/settings.js';
 import { gcsObjectStoreOptionsSchema, localDirObjectStoreOptionsSchema } from '../../objectstore/src/options.js';
+import { parquetSinkOptionsSchema } from '../../sinks/src/parquet-sink.js';
 import { httpSourceOptionsSchema } from '../../source/src/options.js';
+import { duckDbWarehouseOptionsSchema } from '../../warehouse/src/duckdb.js';
 import { parseOptions } from './parse.js';
 import { configFromEnv, merge, readConfigFile } from './sources.js';
 
@@ -25,6 +27,18 @@ export const serviceConfigSchema = z.strictObject({
     http: httpSourceOptionsSchema.prefault({}),
   }).prefault({}),
   topics: topicsSchema.prefault({}),
+  warehouse: z.strictObject({
+    kind: z.enum(['duckdb', 'bigquery']).default('duckdb').describe('bigquery, or duckdb (an embedded SQL file)'),
+    duckdb: duckDbWarehouseOptionsSchema.prefault({}),
+  }).prefault({}),
+  sinks: z.strictObject({ parquet: parquetSinkOptionsSchema }).prefault({}),
+  processor: z.strictObject({
+    groupId: z.string().min(1).default('taxi-processor').describe('Kafka consumer group of the processors'),
+    poolSize: z.number().int().positive().optional().describe('transform worker threads (default: the cores)'),
+    maxInFlight: z.number().int().positive().default(8).describe('raw messages accepted but not yet durable; more pauses fetching'),
+    commitIntervalMs: z.number().int().positive().default(1_000).describe('how often durable offsets are committed, in milliseconds'),
+    shutdownDeadlineMs: z.number().int().positive().default(30_000).describe('SIGTERM: drain, flush and commit within this many milliseconds, else exit 1'),
+  }).prefault({}),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).prefault({}),

@@ -3,3 +3,6 @@ export type { DeadLetter, DeadLetterSink } from './dead-letter.js';
 export { checkConservation, Pipeline } from './pipeline.js';
 export type { MonthCounts, PipelineDeps } from './pipeline.js';
 export type { RejectedRow, TransformTask, TransformTaskResult } from './transform-worker.js';
+export { CheckpointStore } from './checkpoints.js';
+export { KafkaProcessor } from './kafka-processor.js';
+export type { KafkaProcessorDeps } from './kafka-processor.js';

@@ -1,10 +1,11 @@
 import { isAppError, messageOf } from '../../../libs/errors/src/index.js';
 import type { Command } from './args.js';
 import { ingestCommand } from './commands/ingest.js';
+import { processCommand } from './commands/process.js';
 import { queryCommand } from './commands/query.js';
 import { runCommand } from './commands/run.js';
 
-const COMMANDS: readonly Command[] = [runCommand, ingestCommand, queryCommand];
+const COMMANDS: readonly Command[] = [runCommand, ingestCommand, processCommand, queryCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -14,7 +14,8 @@ import type { Source } from '../../../libs/source/src/index.js';
 
 /** The CLI logs JSON to stderr (stdout carries the command's result). */
 export function cliLogger(config: Readonly<ServiceConfig>): Logger {
-  return pino({ level: config.log.level, base: { service: 'taxi-cli' } }, pino.destination(2));
+  // Synchronous: a CLI exits right after its last line, and an async destination would drop it.
+  return pino({ level: config.log.level, base: { service: 'taxi-cli' } }, pino.destination({ fd: 2, sync: true }));
 }
 
 export function buildBus(config: Readonly<ServiceConfig>, log: Logger): Bus {

@@ -1,0 +1,34 @@
+import type { BusMessage } from './types.js';
+
+export interface AssignedPartition {
+  readonly topic: string;
+  readonly partition: number;
+  /** The group's committed offset (the next to read), or undefined when the group has none. */
+  readonly committed: string | undefined;
+}
+
+export interface GroupHandlers {
+  /** Called with the partitions this member now owns, before any of their messages. */
+  onAssigned(partitions: readonly AssignedPartition[]): Promise<void>;
+  /** Called with the partitions this member no longer owns (their in-flight work must be dropped). */
+  onRevoked(partitions: readonly { topic: string; partition: number }[]): Promise<void>;
+  /**
+   * Called per message, in offset order within a partition. Resolving means "accepted" (the next
+   * message may follow), not "durable": the handler applies backpressure by not resolving.
+   */
+  onMessage(message: BusMessage): Promise<void>;
+}
+
+/**
+ * A consumer-group member. Offsets move only by commit(): at-least-once; the sinks make it
+ * effectively-once. Errors: TAXI_ERR_BUS_UNAVAILABLE (retryable).
+ */
+export interface GroupConsumer {
+  run(topic: string, handlers: GroupHandlers): Promise<void>;
+  /** Commits `offset` (the next offset to read) for a partition. */
+  commit(topic: string, partition: number, offset: string): Promise<void>;
+  /** Lag per owned partition: high watermark minus committed offset. */
+  lag(): Promise<{ partition: number; lag: number }[]>;
+  /** Stops fetching; resolves when the fetch loop has stopped. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,141 @@
+import type { Logger } from 'pino';
+import type { AssignedPartition, BusMessage, GroupConsumer } from '../../bus/src/index.js';
+import type { ObjectStore } from '../../objectstore/src/index.js';
+import type { ParquetSink } from '../../sinks/src/index.js';
+import type { Warehouse } from '../../warehouse/src/index.js';
+import type { CheckpointStore } from './checkpoints.js';
+import type { Pipeline } from './pipeline.js';
+
+export interface KafkaProcessorDeps {
+  readonly consumer: GroupConsumer;
+  readonly pipeline: Pipeline;
+  readonly parquet: ParquetSink;
+  readonly warehouse: Warehouse;
+  readonly store: ObjectStore;
+  readonly checkpoints: CheckpointStore;
+  readonly log: Logger;
+  readonly topic: string;
+  /** Object key prefix of processed files (to find uncommitted leftovers). */
+  readonly processedPrefix: string;
+  /** Messages accepted but not yet durable, across partitions; more pauses fetching. */
+  readonly maxInFlight: number;
+  readonly commitIntervalMs: number;
+}
+
+interface PartitionState {
+  /** Highest offset durable in the warehouse and DLQ (messages complete in offset order). */
+  lastDone: bigint | undefined;
+  committed: bigint | undefined;
+  revoked: boolean;
+}
+
+const FILE_NAME = /-(\d+)-(\d{12})-(\d{12})\.parquet$/;
+
+/**
+ * The processor: a consumer-group member feeding the pipeline, committing a partition's offset
+ * only up to what both sinks made durable (warehouse per message, Parquet per written file).
+ */
+export class KafkaProcessor {
+  readonly #d: KafkaProcessorDeps;
+  readonly #parts = new Map<number, PartitionState>();
+  readonly #waiters: (() => void)[] = [];
+  #inFlight = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #failure: Error | undefined;
+  #running: Promise<void> | undefined;
+  #lastActivity = Date.now();
+
+  constructor(deps: KafkaProcessorDeps) { this.#d = deps; }
+
+  /** Starts consuming; resolves once the consumer runs. `failed` rejects on a fatal error. */
+  async start(): Promise<void> {
+    this.#timer = setInterval(() => { this.commit().catch((e: unknown) => { this.#fail(e); }); }, this.#d.commitIntervalMs);
+    this.#running = this.#d.consumer.run(this.#d.topic, {
+      onAssigned: (parts) => this.#assigned(parts),
+      onRevoked: async (parts) => { for (const p of parts) this.#revoke(p.partition); },
+      onMessage: (m) => this.#accept(m),
+    });
+    await this.#running;
+  }
+
+  get failure(): Error | undefined { return this.#failure; }
+
+  /** Milliseconds since the last message was accepted or finished (0 while work is in flight or no partition is owned). */
+  get idleMs(): number {
+    return this.#inFlight > 0 || this.#parts.size === 0 ? 0 : Date.now() - this.#lastActivity;
+  }
+
+  #fail(error: unknown): void {
+    this.#failure ??= error instanceof Error ? error : new Error(String(error));
+    this.#d.log.error({ err: this.#failure }, 'processor failed');
+  }
+
+  async #assigned(parts: readonly AssignedPartition[]): Promise<void> {
+    for (const p of parts) {
+      const removed = await this.#removeUncommitted(p.partition, p.committed);
+      await this.#d.warehouse.restore(`${this.#d.topic}/${p.partition}`, await this.#d.checkpoints.find(this.#d.topic, p.partition, p.committed));
+      this.#parts.set(p.partition, { lastDone: undefined, committed: p.committed === undefined ? undefined : BigInt(p.committed), revoked: false });
+      this.#d.log.info({ partition: p.partition, offset: p.committed, removed }, 'partition assigned');
+    }
+  }
+
+  /** Deletes processed files of this partition at or after the committed offset: leftovers of work that was never committed. */
+  async #removeUncommitted(partition: number, committed: string | undefined): Promise<number> {
+    const from = BigInt(committed ?? '0');
+    let removed = 0;
+    for await (const o of this.#d.store.list(`${this.#d.processedPrefix}/`)) {
+      const m = FILE_NAME.exec(o.key);
+      if (m && o.key.includes(`/${this.#d.topic}-${partition}-`) && Number(m[1]) === partition && BigInt(m[2] ?? '0') >= from) {
+        await this.#d.store.delete(o.key);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  #revoke(partition: number): void {
+    const state = this.#parts.get(partition);
+    if (state) state.revoked = true;
+    this.#d.parquet.discard(this.#d.topic, partition);
+    this.#parts.delete(partition);
+  }
+
+  async #accept(message: BusMessage): Promise<void> {
+    if (this.#failure) throw this.#failure;
+    while (this.#inFlight >= this.#d.maxInFlight) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    this.#inFlight++;
+    this.#lastActivity = Date.now();
+    const state = this.#parts.get(message.partition);
+    this.#d.pipeline.handle(message).then(() => {
+      if (state && !state.revoked) state.lastDone = BigInt(message.offset);
+    }, (error: unknown) => { this.#fail(error); }).finally(() => {
+      this.#inFlight--;
+      this.#waiters.shift()?.();
+    });
+  }
+
+  /** Commits each owned partition up to what both sinks hold; checkpoint first. */
+  async commit(): Promise<void> {
+    for (const [partition, state] of this.#parts) {
+      if (state.lastDone === undefined || state.revoked) continue;
+      const pending = this.#d.parquet.pendingFrom(this.#d.topic, partition);
+      let next = state.lastDone + 1n;
+      if (pending !== undefined && BigInt(pending) < next) next = BigInt(pending);
+      if (state.committed !== undefined && next <= state.committed) continue;
+      const key = `${this.#d.topic}/${partition}`;
+      await this.#d.checkpoints.save(this.#d.topic, partition, String(next), this.#d.warehouse.checkpoint(key));
+      await this.#d.consumer.commit(this.#d.topic, partition, String(next));
+      state.committed = next;
+      this.#d.log.debug({ partition, offset: String(next) }, 'committed');
+    }
+  }
+
+  /** Graceful stop: stop fetching, drain, write open files, commit. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#d.consumer.stop();
+    await this.#d.pipeline.drain();
+    await this.#d.parquet.flushAll();
+    if (!this.#failure) await this.commit();
+  }
+}

@@ -1,0 +1,78 @@
+import { hostname } from 'node:os';
+import { kafkaGroupConsumer } from '../../../../libs/bus/src/index.js';
+import { loadConfig } from '../../../../libs/config/src/index.js';
+import { AppError } from '../../../../libs/errors/src/index.js';
+import { parquetWasmCodec } from '../../../../libs/parquet/src/index.js';
+import { busDeadLetters, CheckpointStore, KafkaProcessor, Pipeline } from '../../../../libs/processor/src/index.js';
+import { ParquetSink } from '../../../../libs/sinks/src/index.js';
+import { duckDbWarehouse } from '../../../../libs/warehouse/src/index.js';
+import { parseCommandArgs } from '../args.js';
+import type { Command } from '../args.js';
+import { buildBus, buildStore, cliLogger } from '../wiring.js';
+
+const usage = `Usage: taxi process [--brokers LIST] [--config FILE] [--exit-when-idle SECONDS]
+
+Runs a processor: a member of the consumer group on the raw topic that transforms each batch in a
+worker pool and writes processed Parquet to the object store and rows to the warehouse, committing
+offsets only after both hold them. Rejected rows and undecodable messages go to the DLQ topic.
+SIGTERM/SIGINT: stop fetching, drain, write open files, commit, exit 0.
+
+  --brokers LIST            Kafka bootstrap brokers (or TAXI__BUS__KAFKA__BROKERS)
+  --config FILE             JSON config file (or TAXI_CONFIG)
+  --exit-when-idle SECONDS  stop gracefully after SECONDS with nothing left to read (batch use, tests)`;
+
+export const processCommand: Command = {
+  name: 'process',
+  summary: 'run a processor: raw topic -> worker pool -> Parquet + warehouse',
+  usage,
+  async run(args) {
+    const { values } = parseCommandArgs('process', args, {
+      brokers: { type: 'string' }, config: { type: 'string' }, 'exit-when-idle': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+    });
+    if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
+    const config = loadConfig({ file: values.config, overrides: values.brokers ? { bus: { kind: 'kafka', kafka: { brokers: values.brokers } } } : {} });
+    if (config.bus.kind !== 'kafka' || !config.bus.kafka) throw new AppError('TAXI_ERR_CLI_USAGE', 'taxi process reads Kafka: give --brokers (or TAXI__BUS__KIND=kafka and TAXI__BUS__KAFKA__BROKERS)');
+    if (config.warehouse.kind !== 'duckdb') throw new AppError('TAXI_ERR_CLI_USAGE', 'warehouse.kind bigquery is not wired into taxi process yet; use duckdb');
+    const idleSeconds = values['exit-when-idle'] === undefined ? undefined : Number(values['exit-when-idle']);
+    const log = cliLogger(config).child({ component: 'processor' });
+    const { groupId } = config.processor;
+    const bus = buildBus({ ...config, bus: { ...config.bus, kafka: { ...config.bus.kafka, transactionalId: `${groupId}-dlq-${hostname()}-${process.pid}` } } }, log);
+    const store = buildStore(config);
+    const codec = parquetWasmCodec();
+    const warehouse = duckDbWarehouse(config.warehouse.duckdb, codec);
+    await Promise.all([bus.connect(), store.connect(), warehouse.connect()]);
+    await bus.ensureTopics([{ name: config.topics.dlq, partitions: config.topics.rawPartitions }]);
+    const parquet = new ParquetSink(store, codec, config.sinks.parquet, log.child({ component: 'parquet-sink' }), () => { void processor.commit(); });
+    const pipeline = new Pipeline({ parquet, warehouse, deadLetters: busDeadLetters(bus, config.topics.dlq), log, ...(config.processor.poolSize ? { poolSize: config.processor.poolSize } : {}) });
+    const consumer = kafkaGroupConsumer(config.bus.kafka, { groupId, partitionsConcurrently: config.topics.rawPartitions });
+    const processor = new KafkaProcessor({ consumer, pipeline, parquet, warehouse, store, checkpoints: new CheckpointStore(store, groupId), log,
+      topic: config.topics.raw, processedPrefix: config.sinks.parquet.prefix, maxInFlight: config.processor.maxInFlight, commitIntervalMs: config.processor.commitIntervalMs });
+
+    let stopping: Promise<number> | undefined;
+    const stop = (why: string): Promise<number> => {
+      stopping ??= (async () => {
+        log.info({ why }, 'stopping: drain, flush, commit');
+        const deadline = setTimeout(() => { log.error('shutdown deadline passed'); process.exit(1); }, config.processor.shutdownDeadlineMs);
+        try {
+          await processor.stop();
+          await pipeline.close();
+          await parquet.close();
+          await Promise.all([warehouse.close(), bus.close(), store.close(), codec.destroy()]);
+        } finally { clearTimeout(deadline); }
+        for (const [month, c] of pipeline.counts) log.info({ month, rows: c.rowsIn, rowsOut: c.rowsOut, rejected: c.rejected, badMessages: c.badMessages }, 'month counts');
+        return processor.failure ? 1 : 0;
+      })();
+      return stopping;
+    };
+    process.once('SIGTERM', () => { void stop('SIGTERM').then((code) => process.exit(code)); });
+    process.once('SIGINT', () => { void stop('SIGINT').then((code) => process.exit(code)); });
+    await processor.start();
+    log.info({ topic: config.topics.raw, groupId }, 'processor running');
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      if (stopping) return stopping;
+      if (processor.failure) return stop('failure');
+      if (idleSeconds !== undefined && processor.idleMs >= idleSeconds * 1000) return stop(`idle for ${idleSeconds} s`);
+    }
+  },
+};
