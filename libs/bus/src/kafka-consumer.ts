@@ -63,14 +63,15 @@ export function kafkaGroupConsumer(input: KafkaBusOptions, group: KafkaGroupOpti
         autoCommit: false,
         partitionsConsumedConcurrently: group.partitionsConcurrently ?? 1,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        eachBatch: async (payload) => {
+          const { batch } = payload;
           await pendingAssignment;
           for (const m of batch.messages) {
-            if (!isRunning() || isStale() || !owned.has(batch.partition)) break;
+            if (!payload.isRunning() || payload.isStale() || !owned.has(batch.partition)) break;
             await handlers.onMessage({ topic, partition: batch.partition, offset: m.offset, key: m.key?.toString(),
               value: m.value ?? new Uint8Array(0), headers: headersOf(m.headers) });
-            resolveOffset(m.offset);
-            await heartbeat();
+            payload.resolveOffset(m.offset);
+            await payload.heartbeat();
           }
         },
       });
