@@ -10,7 +10,10 @@ export interface AssignedPartition {
 export interface GroupHandlers {
   /** Called with the partitions this member now owns, before any of their messages. */
   onAssigned(partitions: readonly AssignedPartition[]): Promise<void>;
-  /** Called with the partitions this member no longer owns (their in-flight work must be dropped). */
+  /**
+   * Called on every rebalance with all partitions owned before it (even those owned again after):
+   * their fetch restarts from the committed offset, so in-flight and unwritten work must be dropped.
+   */
   onRevoked(partitions: readonly { topic: string; partition: number }[]): Promise<void>;
   /**
    * Called per message, in offset order within a partition. Resolving means "accepted" (the next
@@ -29,6 +32,8 @@ export interface GroupConsumer {
   commit(topic: string, partition: number, offset: string): Promise<void>;
   /** Lag per owned partition: high watermark minus committed offset. */
   lag(): Promise<{ partition: number; lag: number }[]>;
-  /** Stops fetching; resolves when the fetch loop has stopped. */
+  /** Stops fetching but stays in the group, so offsets can still be committed (graceful shutdown). */
+  pause(): void;
+  /** Leaves the group and disconnects. */
   stop(): Promise<void>;
 }

@@ -43,9 +43,11 @@ export function kafkaGroupConsumer(input: KafkaBusOptions, group: KafkaGroupOpti
       // assignment: kafkajs emits GROUP_JOIN before fetching.
       let pendingAssignment: Promise<void> = Promise.resolve();
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        // After any rebalance kafkajs fetches every assigned partition again from its committed
+        // offset, kept ones included: so every partition is revoked and assigned anew.
         const now = new Set(payload.memberAssignment[topic] ?? []);
-        const revoked = [...owned].filter((p) => !now.has(p)).map((partition) => ({ topic, partition }));
-        const added = [...now].filter((p) => !owned.has(p));
+        const revoked = [...owned].map((partition) => ({ topic, partition }));
+        const added = [...now];
         owned = now;
         pendingAssignment = pendingAssignment.then(async () => {
           if (revoked.length > 0) await handlers.onRevoked(revoked);
@@ -88,6 +90,9 @@ export function kafkaGroupConsumer(input: KafkaBusOptions, group: KafkaGroupOpti
       const [high, committed] = await Promise.all([admin.fetchTopicOffsets(topicName), admin.fetchOffsets({ groupId: group.groupId, topics: [topicName] })]);
       const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
       return high.filter((h) => owned.has(h.partition)).map((h) => ({ partition: h.partition, lag: Math.max(0, Number(h.high) - Math.max(0, done.get(h.partition) ?? 0)) }));
+    },
+    pause() {
+      if (topicName !== '') consumer.pause([{ topic: topicName }]);
     },
     async stop() {
       await consumer.stop().catch(() => undefined);

@@ -23,8 +23,10 @@ export interface KafkaProcessorDeps {
 }
 
 interface PartitionState {
-  /** Highest offset durable in the warehouse and DLQ (messages complete in offset order). */
+  /** Highest offset whose message completed (messages complete in offset order). */
   lastDone: bigint | undefined;
+  /** Last offset of the partition's latest written Parquet file: everything up to it is durable. */
+  flushedThrough: bigint | undefined;
   committed: bigint | undefined;
   revoked: boolean;
 }
@@ -43,7 +45,7 @@ export class KafkaProcessor {
   #timer: NodeJS.Timeout | undefined;
   #failure: Error | undefined;
   #running: Promise<void> | undefined;
-  #lastActivity = Date.now();
+  #lastActivity: number | undefined;
 
   constructor(deps: KafkaProcessorDeps) { this.#d = deps; }
 
@@ -52,7 +54,13 @@ export class KafkaProcessor {
     this.#timer = setInterval(() => { this.commit().catch((e: unknown) => { this.#fail(e); }); }, this.#d.commitIntervalMs);
     this.#running = this.#d.consumer.run(this.#d.topic, {
       onAssigned: (parts) => this.#assigned(parts),
-      onRevoked: async (parts) => { for (const p of parts) this.#revoke(p.partition); },
+      onRevoked: async (parts) => {
+        for (const p of parts) this.#revoke(p.partition);
+        // Let in-flight messages finish (their warehouse writes are deduplicated on redelivery),
+        // then drop what they left in unwritten files: it will be read and written again.
+        await this.#d.pipeline.drain();
+        for (const p of parts) this.#d.parquet.discard(this.#d.topic, p.partition);
+      },
       onMessage: (m) => this.#accept(m),
     });
     await this.#running;
@@ -60,9 +68,9 @@ export class KafkaProcessor {
 
   get failure(): Error | undefined { return this.#failure; }
 
-  /** Milliseconds since the last message was accepted or finished (0 while work is in flight or no partition is owned). */
+  /** Milliseconds since the last message was accepted or finished (0 before the first message and while work is in flight). */
   get idleMs(): number {
-    return this.#inFlight > 0 || this.#parts.size === 0 ? 0 : Date.now() - this.#lastActivity;
+    return this.#inFlight > 0 || this.#lastActivity === undefined ? 0 : Date.now() - this.#lastActivity;
   }
 
   #fail(error: unknown): void {
@@ -74,7 +82,7 @@ export class KafkaProcessor {
     for (const p of parts) {
       const removed = await this.#removeUncommitted(p.partition, p.committed);
       await this.#d.warehouse.restore(`${this.#d.topic}/${p.partition}`, await this.#d.checkpoints.find(this.#d.topic, p.partition, p.committed));
-      this.#parts.set(p.partition, { lastDone: undefined, committed: p.committed === undefined ? undefined : BigInt(p.committed), revoked: false });
+      this.#parts.set(p.partition, { lastDone: undefined, flushedThrough: undefined, committed: p.committed === undefined ? undefined : BigInt(p.committed), revoked: false });
       this.#d.log.info({ partition: p.partition, offset: p.committed, removed }, 'partition assigned');
     }
   }
@@ -96,7 +104,6 @@ export class KafkaProcessor {
   #revoke(partition: number): void {
     const state = this.#parts.get(partition);
     if (state) state.revoked = true;
-    this.#d.parquet.discard(this.#d.topic, partition);
     this.#parts.delete(partition);
   }
 
@@ -114,12 +121,28 @@ export class KafkaProcessor {
     });
   }
 
-  /** Commits each owned partition up to what both sinks hold; checkpoint first. */
-  async commit(): Promise<void> {
+  #commits: Promise<void> = Promise.resolve();
+
+  /** Commits each owned partition up to what both sinks hold; checkpoint first. One commit at a time. */
+  commit(): Promise<void> {
+    const run = this.#commits.then(() => this.#commitNow());
+    this.#commits = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A Parquet file was written: every message of its partition up to its last offset is durable. */
+  noteFlushed(partition: number, lastOffset: string): void {
+    const state = this.#parts.get(partition);
+    if (state && (state.flushedThrough === undefined || BigInt(lastOffset) > state.flushedThrough)) state.flushedThrough = BigInt(lastOffset);
+  }
+
+  async #commitNow(): Promise<void> {
     for (const [partition, state] of this.#parts) {
-      if (state.lastDone === undefined || state.revoked) continue;
+      const done = state.lastDone === undefined || (state.flushedThrough !== undefined && state.flushedThrough > state.lastDone) ? state.flushedThrough : state.lastDone;
+      if (done === undefined || state.revoked) continue;
+      // Never commit inside a file: up to the first offset of a file not yet written, at most.
       const pending = this.#d.parquet.pendingFrom(this.#d.topic, partition);
-      let next = state.lastDone + 1n;
+      let next = done + 1n;
       if (pending !== undefined && BigInt(pending) < next) next = BigInt(pending);
       if (state.committed !== undefined && next <= state.committed) continue;
       const key = `${this.#d.topic}/${partition}`;
@@ -130,12 +153,16 @@ export class KafkaProcessor {
     }
   }
 
-  /** Graceful stop: stop fetching, drain, write open files, commit. */
+  /** Graceful stop: stop fetching (staying in the group), drain, write open files, commit, leave. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
-    await this.#d.consumer.stop();
-    await this.#d.pipeline.drain();
-    await this.#d.parquet.flushAll();
-    if (!this.#failure) await this.commit();
+    this.#d.consumer.pause();
+    try {
+      await this.#d.pipeline.drain();
+      await this.#d.parquet.flushAll();
+      if (!this.#failure) await this.commit();
+    } finally {
+      await this.#d.consumer.stop();
+    }
   }
 }

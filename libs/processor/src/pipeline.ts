@@ -76,8 +76,9 @@ export class Pipeline {
     }
     const { envelope } = result;
     const table = tableFromIPC(result.processed);
+    // Order matters: warehouse, then DLQ, then Parquet. A written Parquet file then proves every
+    // message up to its last offset is durable everywhere, which is what offsets are committed from.
     const outcome = await deps.warehouse.writeBatch({ partitionKey, offset: message.offset, table });
-    await deps.parquet.add({ ...position, service: envelope.service, month: envelope.month, table });
     const base = { service: envelope.service, month: envelope.month, source: envelope.source, rowGroup: envelope.rowGroup, ...position };
     const letters: DeadLetter[] = result.rejects.map((r) => ({ ...base, reason: r.reason, row: r.row, values: r.values }));
     for (const e of outcome.rowErrors) {
@@ -85,6 +86,7 @@ export class Pipeline {
       letters.push({ ...base, reason: 'warehouse_rejected', error: e.reason, row: Number(tripId?.split('/')[2] ?? -1) });
     }
     await deps.deadLetters.write(letters);
+    await deps.parquet.add({ ...position, service: envelope.service, month: envelope.month, table });
     const counts = this.#count(envelope.month, envelope.service);
     counts.rowsIn += envelope.rowCount;
     counts.rowsOut += table.numRows - outcome.rowErrors.length;

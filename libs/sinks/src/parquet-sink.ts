@@ -73,6 +73,8 @@ export class ParquetSink {
   readonly #log: Logger;
   readonly #onFlushed: (file: FlushedFile) => void;
   readonly #open = new Map<string, OpenFile>();
+  /** Files taken out of #open whose write has not finished: still pending for commits. */
+  readonly #writingFiles = new Set<OpenFile>();
   readonly #timer: NodeJS.Timeout;
   #writing: Promise<void> = Promise.resolve();
   #timerError: Error | undefined;
@@ -104,10 +106,10 @@ export class ParquetSink {
     if (file.rows >= this.#options.roll.rows || file.bytes >= this.#options.roll.bytes) await this.#flush(id);
   }
 
-  /** The smallest first offset of the partition's files not yet written (undefined: none open). */
+  /** The smallest first offset of the partition's files not yet written, open or being written (undefined: none). */
   pendingFrom(topic: string, partition: number): string | undefined {
     let min: bigint | undefined;
-    for (const f of this.#open.values()) {
+    for (const f of [...this.#open.values(), ...this.#writingFiles]) {
       if (f.topic === topic && f.partition === partition && (min === undefined || BigInt(f.firstOffset) < min)) min = BigInt(f.firstOffset);
     }
     return min === undefined ? undefined : String(min);
@@ -143,8 +145,9 @@ export class ParquetSink {
     const file = this.#open.get(id);
     if (!file) return this.#writing;
     this.#open.delete(id);
+    this.#writingFiles.add(file);
     // Writes run one after another so files of a partition become durable in offset order.
-    const write = this.#writing.then(() => this.#write(file));
+    const write = this.#writing.then(() => this.#write(file)).finally(() => { this.#writingFiles.delete(file); });
     this.#writing = write.catch(() => undefined);
     return write;
   }

@@ -42,7 +42,12 @@ export const processCommand: Command = {
     const warehouse = duckDbWarehouse(config.warehouse.duckdb, codec);
     await Promise.all([bus.connect(), store.connect(), warehouse.connect()]);
     await bus.ensureTopics([{ name: config.topics.dlq, partitions: config.topics.rawPartitions }]);
-    const parquet = new ParquetSink(store, codec, config.sinks.parquet, log.child({ component: 'parquet-sink' }), () => { void processor.commit(); });
+    const parquet = new ParquetSink(store, codec, config.sinks.parquet, log.child({ component: 'parquet-sink' }),
+      (file) => {
+        if (file.topic !== config.topics.raw) return;
+        processor.noteFlushed(file.partition, file.lastOffset);
+        processor.commit().catch((error: unknown) => { log.warn({ err: error }, 'commit after a file write failed; the next commit retries'); });
+      });
     const pipeline = new Pipeline({ parquet, warehouse, deadLetters: busDeadLetters(bus, config.topics.dlq), log, ...(config.processor.poolSize ? { poolSize: config.processor.poolSize } : {}) });
     const consumer = kafkaGroupConsumer(config.bus.kafka, { groupId, partitionsConcurrently: config.topics.rawPartitions });
     const processor = new KafkaProcessor({ consumer, pipeline, parquet, warehouse, store, checkpoints: new CheckpointStore(store, groupId), log,
