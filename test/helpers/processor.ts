@@ -27,7 +27,7 @@ export interface Child { readonly proc: ChildProcess; readonly stderr: () => str
 export function startProcessor(t: Test, env: NodeJS.ProcessEnv, idleSeconds = 3): Child {
   const proc = spawn(process.execPath, [taxi, 'process', '--brokers', servers.kafkaBrokers.join(','), '--exit-when-idle', String(idleSeconds)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  proc.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
+  proc.stderr.on('data', (d: Buffer) => { err += d.toString(); });
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => { resolve(code); }));
   t.teardown(() => { if (proc.exitCode === null) proc.kill('SIGKILL'); });
   return { proc, stderr: () => err, exited };
@@ -63,5 +63,5 @@ export async function contentsOf(source: { duckdb?: string[]; parquet?: string[]
   if (source.parquet && source.parquet.length > 0) parts.push(`SELECT * FROM read_parquet([${source.parquet.map((f) => `'${f}'`).join(',')}])`);
   const [r] = (await c.runAndReadAll(`${CONTENTS} (${parts.join(' UNION ALL BY NAME ')})`)).getRowObjectsJson();
   c.closeSync(); db.closeSync();
-  return { rows: Number(r?.rows), ids: Number(r?.ids), hash: String(r?.h as string) };
+  return { rows: Number(r?.rows), ids: Number(r?.ids), hash: String(r?.h) };
 }
