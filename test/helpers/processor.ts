@@ -63,5 +63,5 @@ export async function contentsOf(source: { duckdb?: string[]; parquet?: string[]
   if (source.parquet && source.parquet.length > 0) parts.push(`SELECT * FROM read_parquet([${source.parquet.map((f) => `'${f}'`).join(',')}])`);
   const [r] = (await c.runAndReadAll(`${CONTENTS} (${parts.join(' UNION ALL BY NAME ')})`)).getRowObjectsJson();
   c.closeSync(); db.closeSync();
-  return { rows: Number(r?.rows), ids: Number(r?.ids), hash: String(r?.h) };
+  return { rows: Number(r?.rows), ids: Number(r?.ids), hash: JSON.stringify(r?.h ?? null) };
 }
