@@ -18,7 +18,7 @@ export function processorEnv(p: ProcessorEnv): NodeJS.ProcessEnv {
   return {
     ...process.env, TAXI__TOPICS__RAW: p.topics.raw, TAXI__TOPICS__MANIFEST: p.topics.manifest, TAXI__TOPICS__DLQ: p.topics.dlq,
     TAXI__TOPICS__RAW_PARTITIONS: String(p.topics.rawPartitions), TAXI__OBJECT_STORE__LOCAL__ROOT: p.objects, TAXI__WAREHOUSE__DUCKDB__PATH: p.duckdb,
-    TAXI__PROCESSOR__GROUP_ID: p.groupId, TAXI__LOG__LEVEL: 'info', ...p.extra,
+    TAXI__PROCESSOR__GROUP_ID: p.groupId, TAXI__LOG__LEVEL: 'info', TAXI__HTTP__PORT: '0', ...p.extra,
   };
 }
 

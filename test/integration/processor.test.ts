@@ -119,3 +119,30 @@ t.test('two processors in one group split the partitions and together produce on
   t.same(await contentsOf({ duckdb: [a.duckdb, b.duckdb] }), want.contents, 'together: exactly one run\'s rows');
   t.same(await contentsOf({ parquet: parquetFiles(a.objects) }), want.contents, 'Parquet: exactly one run\'s rows');
 });
+
+t.test('SIGTERM mid-month drains, commits and exits 0; /metrics and /readyz answer; a restart completes exactly once', async (t) => {
+  const topics = { ...uniqueTopics(3), maxMessageBytes: 256 * 1024 };
+  const path = writeSyntheticYellowMonth(join(tempDir(t, 'taxi-yellow'), 'yellow_tripdata_2024-04.parquet'), { year: 2024, month: 4, rows: 120_000, rowGroupRows: 40_000 });
+  const { manifest } = await ingest(t, path, topics);
+  const p = place(t, topics);
+  const env = processorEnv({ ...p, extra: { TAXI__SINKS__PARQUET__ROLL__ROWS: '15000', TAXI__PROCESSOR__POOL_SIZE: '1', TAXI__PROCESSOR__MAX_IN_FLIGHT: '2' } });
+  const first = startProcessor(t, env, 30);
+  await until('the HTTP address', () => /"address":"http:\/\/[^"]+:\d+"/.test(first.stderr()));
+  const port = /"address":"http:\/\/[^"]+:(\d+)"/.exec(first.stderr())?.[1] ?? '';
+  await until('some progress', () => parquetFiles(p.objects).length >= 1);
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  t.match(metrics, /^taxi_processor_rows_in_total\{service="yellow"\} \d+/m, 'rows in counted');
+  t.match(metrics, /^taxi_processor_rows_rejected_total\{service="yellow",reason="[a-z_]+"\} \d+/m, 'rejects counted by reason');
+  t.match(metrics, /^taxi_processor_batch_duration_seconds_bucket/m, 'batch latency histogram');
+  t.match(metrics, /^taxi_processor_pool_utilization_ratio \d/m, 'pool utilization');
+  t.match(metrics, /^taxi_processor_consumer_lag\{partition="\d"\} \d+/m, 'lag per partition');
+  t.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200, 'ready while running');
+  first.proc.kill('SIGTERM');
+  t.equal(await first.exited, 0, 'SIGTERM: drained, committed, exit 0');
+  t.match(first.stderr(), /stopping: drain, flush, commit/);
+  const second = startProcessor(t, env);
+  t.equal(await second.exited, 0);
+  const want = await expected(t, path, manifest);
+  t.same(await contentsOf({ duckdb: [p.duckdb] }), want.contents, 'warehouse exactly once across the restart');
+  t.same(await contentsOf({ parquet: parquetFiles(p.objects) }), want.contents, 'Parquet exactly once across the restart');
+});

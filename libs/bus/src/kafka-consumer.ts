@@ -24,8 +24,8 @@ export function kafkaGroupConsumer(input: KafkaBusOptions, group: KafkaGroupOpti
   const kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, connectionTimeout: options.connectionTimeoutMs,
     requestTimeout: options.requestTimeoutMs, retry: { retries: options.retries }, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
-  const consumer: Consumer = kafka.consumer({ groupId: group.groupId, readUncommitted: false, sessionTimeout: group.sessionTimeoutMs ?? 10_000,
-    heartbeatInterval: 1_000, allowAutoTopicCreation: false, maxWaitTimeInMs: 250, retry: { retries: options.retries } });
+  const consumer: Consumer = kafka.consumer({ groupId: group.groupId, readUncommitted: false, sessionTimeout: group.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: 3_000, rebalanceTimeout: 60_000, allowAutoTopicCreation: false, maxWaitTimeInMs: 250, retry: { retries: options.retries } });
   let owned = new Set<number>();
   let topicName = '';
 

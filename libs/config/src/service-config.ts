@@ -39,6 +39,10 @@ export const serviceConfigSchema = z.strictObject({
     commitIntervalMs: z.number().int().positive().default(1_000).describe('how often durable offsets are committed, in milliseconds'),
     shutdownDeadlineMs: z.number().int().positive().default(30_000).describe('SIGTERM: drain, flush and commit within this many milliseconds, else exit 1'),
   }).prefault({}),
+  http: z.strictObject({
+    host: z.string().default('0.0.0.0').describe('address /healthz /readyz /metrics /status listen on'),
+    port: z.number().int().min(0).max(65535).default(9464).describe('port (0: any free port)'),
+  }).prefault({}),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).prefault({}),

@@ -59,6 +59,7 @@ export class KafkaProcessor {
         // Let in-flight messages finish (their warehouse writes are deduplicated on redelivery),
         // then drop what they left in unwritten files: it will be read and written again.
         await this.#d.pipeline.drain();
+        await this.#d.parquet.settled();
         for (const p of parts) this.#d.parquet.discard(this.#d.topic, p.partition);
       },
       onMessage: (m) => this.#accept(m),
@@ -68,7 +69,11 @@ export class KafkaProcessor {
 
   get failure(): Error | undefined { return this.#failure; }
 
-  /** Milliseconds since the last message was accepted or finished (0 before the first message and while work is in flight). */
+  /**
+   * Milliseconds since the last message was accepted or finished, or since the last assignment
+   * (a member may own partitions that never bring a message); 0 while work is in flight or
+   * before the first assignment.
+   */
   get idleMs(): number {
     return this.#inFlight > 0 || this.#lastActivity === undefined ? 0 : Date.now() - this.#lastActivity;
   }
@@ -79,6 +84,7 @@ export class KafkaProcessor {
   }
 
   async #assigned(parts: readonly AssignedPartition[]): Promise<void> {
+    this.#lastActivity = Date.now();
     for (const p of parts) {
       const removed = await this.#removeUncommitted(p.partition, p.committed);
       await this.#d.warehouse.restore(`${this.#d.topic}/${p.partition}`, await this.#d.checkpoints.find(this.#d.topic, p.partition, p.committed));

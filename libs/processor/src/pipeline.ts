@@ -6,6 +6,7 @@ import type { BusMessage } from '../../bus/src/index.js';
 import { AppError } from '../../errors/src/index.js';
 import { workerModule } from '../../parquet/src/worker-file.js';
 import type { ParquetSink } from '../../sinks/src/index.js';
+import type { ProcessorMetrics } from '../../telemetry/src/index.js';
 import type { Warehouse } from '../../warehouse/src/index.js';
 import type { DeadLetter, DeadLetterSink } from './dead-letter.js';
 import type { TransformTask, TransformTaskResult } from './transform-worker.js';
@@ -26,6 +27,8 @@ export interface PipelineDeps {
   readonly log: Logger;
   /** Worker threads transforming batches (default: available cores). */
   readonly poolSize?: number;
+  /** Counters and the batch latency histogram (taxi_processor_*). */
+  readonly metrics?: ProcessorMetrics;
   /** Called after each message is durable in both sinks and the DLQ. */
   readonly onDone?: (message: BusMessage, counts: { rowsIn: number; rowsOut: number; rejected: number }) => void;
 }
@@ -56,9 +59,10 @@ export class Pipeline {
   /** Processes one message; resolves when it is durable in every sink. */
   async handle(message: BusMessage): Promise<void> {
     const key = `${message.topic}/${message.partition}`;
+    const stopTimer = this.#deps.metrics?.batchSeconds.startTimer({ service: message.headers.service ?? 'unknown' });
     const transformed = this.#pool.run({ value: message.value, headers: message.headers });
     const previous = this.#chains.get(key) ?? Promise.resolve();
-    const done = previous.then(async () => { await this.#write(message, key, await transformed); });
+    const done = previous.then(async () => { await this.#write(message, key, await transformed); stopTimer?.(); });
     this.#chains.set(key, done.catch(() => undefined));
     return done;
   }
@@ -71,6 +75,7 @@ export class Pipeline {
       await deps.deadLetters.write([{ reason: 'undecodable_message', error: `${result.code}: ${result.message}`, ...position,
         headers: message.headers, valueBase64: Buffer.from(message.value).toString('base64') }]);
       this.#count(message.headers.month ?? 'unknown', message.headers.service ?? 'unknown').badMessages++;
+      deps.metrics?.dlqMessages.inc({ reason: 'undecodable_message' });
       deps.onDone?.(message, { rowsIn: 0, rowsOut: 0, rejected: 0 });
       return;
     }
@@ -91,6 +96,13 @@ export class Pipeline {
     counts.rowsIn += envelope.rowCount;
     counts.rowsOut += table.numRows - outcome.rowErrors.length;
     for (const l of letters) counts.rejected[l.reason] = (counts.rejected[l.reason] ?? 0) + 1;
+    const m = deps.metrics;
+    if (m) {
+      const service = envelope.service;
+      m.rowsIn.inc({ service }, envelope.rowCount);
+      m.rowsOut.inc({ service }, table.numRows - outcome.rowErrors.length);
+      for (const l of letters) { m.rowsRejected.inc({ service, reason: l.reason }); m.dlqMessages.inc({ reason: l.reason }); }
+    }
     deps.onDone?.(message, { rowsIn: envelope.rowCount, rowsOut: table.numRows - outcome.rowErrors.length, rejected: letters.length });
   }
 
@@ -116,6 +128,6 @@ export class Pipeline {
 export function checkConservation(month: string, c: MonthCounts): void {
   const rejected = Object.values(c.rejected).reduce((s, n) => s + n, 0);
   if (c.rowsIn !== c.rowsOut + rejected) {
-    throw new AppError('TAXI_ERR_CONSERVATION', `${month}: rows in ${c.rowsIn} != rows out ${c.rowsOut} + rejected ${rejected}`);
+    throw new AppError('TAXI_ERR_PROCESSOR_CONSERVATION', `${month}: rows in ${c.rowsIn} != rows out ${c.rowsOut} + rejected ${rejected}`);
   }
 }

@@ -54,5 +54,5 @@ t.test('a poison message goes to the DLQ whole; the next message is processed', 
   t.equal(letters.length - 1, Object.values(counts.rejected).reduce((a, b) => a + b, 0), 'every rejected row is a dead letter');
   const [row] = await warehouse.query('SELECT count(*) AS n FROM trips');
   t.equal(Number(row?.n), counts.rowsOut);
-  t.throws(() => { checkConservation('x', { rowsIn: 3, rowsOut: 1, rejected: { a: 1 }, badMessages: 0 }); }, { code: 'TAXI_ERR_CONSERVATION' });
+  t.throws(() => { checkConservation('x', { rowsIn: 3, rowsOut: 1, rejected: { a: 1 }, badMessages: 0 }); }, { code: 'TAXI_ERR_PROCESSOR_CONSERVATION' });
 });

@@ -122,6 +122,11 @@ export class ParquetSink {
     await this.#writing;
   }
 
+  /** Resolves when every file write started so far has finished. */
+  async settled(): Promise<void> {
+    await this.#writing;
+  }
+
   /** Drops open files without writing them (a partition revoked: its next owner re-reads them). */
   discard(topic: string, partition: number): void {
     for (const [id, f] of this.#open) if (f.topic === topic && f.partition === partition) this.#open.delete(id);

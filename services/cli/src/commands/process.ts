@@ -4,7 +4,9 @@ import { loadConfig } from '../../../../libs/config/src/index.js';
 import { AppError } from '../../../../libs/errors/src/index.js';
 import { parquetWasmCodec } from '../../../../libs/parquet/src/index.js';
 import { busDeadLetters, CheckpointStore, KafkaProcessor, Pipeline } from '../../../../libs/processor/src/index.js';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ParquetSink } from '../../../../libs/sinks/src/index.js';
+import { buildHttpApp, processorMetrics } from '../../../../libs/telemetry/src/index.js';
 import { duckDbWarehouse } from '../../../../libs/warehouse/src/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
@@ -48,12 +50,30 @@ export const processCommand: Command = {
         processor.noteFlushed(file.partition, file.lastOffset);
         processor.commit().catch((error: unknown) => { log.warn({ err: error }, 'commit after a file write failed; the next commit retries'); });
       });
-    const pipeline = new Pipeline({ parquet, warehouse, deadLetters: busDeadLetters(bus, config.topics.dlq), log, ...(config.processor.poolSize ? { poolSize: config.processor.poolSize } : {}) });
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'taxi_processor_' });
     const consumer = kafkaGroupConsumer(config.bus.kafka, { groupId, partitionsConcurrently: config.topics.rawPartitions });
+    // The gauges read the pipeline, which needs the metrics: a holder breaks the cycle.
+    const live: { pipeline?: Pipeline } = {};
+    const metrics = processorMetrics(registry, { poolUtilization: () => live.pipeline?.utilization ?? 0, inFlight: () => live.pipeline?.queued ?? 0, consumerLag: () => consumer.lag() });
+    const pipeline = new Pipeline({ parquet, warehouse, deadLetters: busDeadLetters(bus, config.topics.dlq), log, metrics, ...(config.processor.poolSize ? { poolSize: config.processor.poolSize } : {}) });
+    live.pipeline = pipeline;
     const processor = new KafkaProcessor({ consumer, pipeline, parquet, warehouse, store, checkpoints: new CheckpointStore(store, groupId), log,
       topic: config.topics.raw, processedPrefix: config.sinks.parquet.prefix, maxInFlight: config.processor.maxInFlight, commitIntervalMs: config.processor.commitIntervalMs });
 
     let stopping: Promise<number> | undefined;
+    let started = false;
+    const app = buildHttpApp(registry, {
+      live: () => processor.failure === undefined,
+      ready: async () => {
+        const checks = { started, notDraining: stopping === undefined, healthy: processor.failure === undefined };
+        return { ok: Object.values(checks).every(Boolean), checks };
+      },
+      status: async () => ({ groupId, topic: config.topics.raw, lag: await consumer.lag().catch(() => []), lastError: processor.failure?.message ?? null,
+        months: Object.fromEntries(pipeline.counts) }),
+    });
+    const address = await app.listen({ host: config.http.host, port: config.http.port });
+    log.info({ address }, 'http: /healthz /readyz /metrics /status');
     const stop = (why: string): Promise<number> => {
       stopping ??= (async () => {
         log.info({ why }, 'stopping: drain, flush, commit');
@@ -62,7 +82,7 @@ export const processCommand: Command = {
           await processor.stop();
           await pipeline.close();
           await parquet.close();
-          await Promise.all([warehouse.close(), bus.close(), store.close(), codec.destroy()]);
+          await Promise.all([warehouse.close(), bus.close(), store.close(), codec.destroy(), app.close()]);
         } finally { clearTimeout(deadline); }
         for (const [month, c] of pipeline.counts) log.info({ month, rows: c.rowsIn, rowsOut: c.rowsOut, rejected: c.rejected, badMessages: c.badMessages }, 'month counts');
         return processor.failure ? 1 : 0;
@@ -72,6 +92,7 @@ export const processCommand: Command = {
     process.once('SIGTERM', () => { void stop('SIGTERM').then((code) => process.exit(code)); });
     process.once('SIGINT', () => { void stop('SIGINT').then((code) => process.exit(code)); });
     await processor.start();
+    started = true;
     log.info({ topic: config.topics.raw, groupId }, 'processor running');
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 500));

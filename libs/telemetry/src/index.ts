@@ -1,0 +1,4 @@
+export { buildHttpApp } from './http.js';
+export type { HealthChecks } from './http.js';
+export { processorMetrics } from './processor-metrics.js';
+export type { ProcessorMetrics } from './processor-metrics.js';
