@@ -1,0 +1,34 @@
+variable "project_id" {
+  description = "GCP project of this environment."
+  type        = string
+}
+
+variable "region" {
+  description = "Region of the cluster, the buckets and the image repository."
+  type        = string
+  default     = "us-east1"
+}
+
+variable "bigquery_location" {
+  description = "Location of the BigQuery dataset."
+  type        = string
+  default     = "US"
+}
+
+variable "k8s_namespace" {
+  description = "Kubernetes namespace the taxi workloads run in (deploy/k8s)."
+  type        = string
+  default     = "taxi"
+}
+
+variable "ci_image_pusher" {
+  description = "IAM member CI pushes images as, e.g. serviceAccount:ci-images@<project>.iam.gserviceaccount.com (empty: none)."
+  type        = string
+  default     = ""
+}
+
+variable "extra_image_readers" {
+  description = "More IAM members that pull images, by a fixed key, e.g. { dev_nodes = \"serviceAccount:taxi-dev-nodes@<dev project>.iam.gserviceaccount.com\" }."
+  type        = map(string)
+  default     = {}
+}
