@@ -45,12 +45,14 @@ export function kafkaProblems(app: readonly K8sObject[], kafka: readonly K8sObje
 
   const users = new Map(ofKind(kafka, 'KafkaUser').map((u) => [u.metadata.name, u]));
   const userOf = new Map<Workload, string>();
+  const groupOf = new Map<Workload, string>();
   const { configs, problems: configProblems } = serviceConfigs(app);
   problems.push(...configProblems);
   for (const [at, { workload, config: c }] of configs) {
     const mounted = (workload.pod.volumes ?? []).flatMap((v) => (v.secret ? [v.secret.secretName] : []));
     for (const secret of mounted.filter((s) => s !== caSecret && !users.has(s))) problems.push(`${at}: secret ${secret} is neither a KafkaUser's nor ${caSecret}`);
     const user = mounted.find((s) => users.has(s));
+    groupOf.set(workload, c.processor.groupId);
     if (user) userOf.set(workload, user);
     else problems.push(`${at}: mounts no KafkaUser's secret (TLS client certificate)`);
     if (!mounted.includes(caSecret)) problems.push(`${at}: does not mount ${caSecret} (to trust the brokers)`);
@@ -75,20 +77,20 @@ export function kafkaProblems(app: readonly K8sObject[], kafka: readonly K8sObje
       problems.push(`${at}: KafkaUser ${user ?? '?'} may not Write the transactional id ${c.bus.kafka.transactionalId}`);
     }
   }
-  problems.push(...scalingProblems(app, topics, users, userOf, bootstrap, caSecret));
+  problems.push(...scalingProblems(app, topics, users, { userOf, groupOf }, bootstrap, caSecret));
   return problems;
 }
 
 /** Processors never outnumber the partitions; KEDA watches the group the processors use, with a user that may see it. */
 function scalingProblems(app: readonly K8sObject[], topics: Map<string, TopicSpec>, users: Map<string, K8sObject>,
-  userOf: Map<Workload, string>, bootstrap: string, caSecret: string): string[] {
+  { userOf, groupOf }: { userOf: Map<Workload, string>; groupOf: Map<Workload, string> }, bootstrap: string, caSecret: string): string[] {
   const problems: string[] = [];
   const auths = new Map(ofKind(app, 'TriggerAuthentication').map((a) => [a.metadata.name, a]));
   for (const so of ofKind(app, 'ScaledObject')) {
     const at = `ScaledObject ${so.metadata.name}`;
     const s = spec<ScaledObjectSpec>(so);
     const target = ofKind(app, 'Deployment').find((d) => d.metadata.name === s.scaleTargetRef.name);
-    const pods = [...userOf.keys()].find((w) => w.object === target);
+    const pods = [...groupOf.keys()].find((w) => w.object === target);
     if (!target) problems.push(`${at}: spec.scaleTargetRef ${s.scaleTargetRef.name} is no Deployment of the render`);
     for (const trigger of s.triggers.filter((tr) => tr.type === 'kafka')) {
       const { topic = '', consumerGroup = '', bootstrapServers = '' } = trigger.metadata;
@@ -99,6 +101,8 @@ function scalingProblems(app: readonly K8sObject[], topics: Map<string, TopicSpe
       const replicas = target ? spec<{ replicas?: number }>(target).replicas : undefined;
       if (target && replicas !== undefined && replicas > partitions) problems.push(`Deployment ${target.metadata.name}: spec.replicas ${replicas} exceeds the ${partitions} partitions of ${topic}`);
       if (bootstrapServers !== bootstrap) problems.push(`${at}: trigger bootstrapServers should be ${bootstrap}, got ${bootstrapServers}`);
+      const group = pods && groupOf.get(pods);
+      if (group !== consumerGroup) problems.push(`${at}: trigger consumerGroup ${consumerGroup} is not the scaled pods' processor.groupId ${group ?? '(none)'}`);
       const consumer = users.get(pods ? userOf.get(pods) ?? '' : '');
       if (!granted(consumer, 'group', consumerGroup, 'Read') || !granted(consumer, 'topic', topic, 'Read')) {
         problems.push(`${at}: the scaled pods' KafkaUser ${consumer?.metadata.name ?? '(none)'} may not Read group ${consumerGroup} on ${topic}`);

@@ -131,7 +131,10 @@ export function serviceConfigs(objects: readonly K8sObject[]): { configs: Map<st
       const env = containerEnv(objects, at, c, problems);
       if (!Object.keys(env).some((k) => k.startsWith('TAXI__'))) continue;
       try {
-        configs.set(at, { workload, config: loadConfig({ env }) });
+        const config = loadConfig({ env });
+        configs.set(at, { workload, config });
+        const http = c.ports?.find((p) => p.name === 'http')?.containerPort;
+        if (http !== undefined && config.http.port !== http) problems.push(`${at}: http.port is ${config.http.port} in the config but the port named http is ${http}`);
       } catch (error) {
         problems.push(`${at}: ${messageOf(error)}`);
       }
