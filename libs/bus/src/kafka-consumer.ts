@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { Consumer, IHeaders } from 'kafkajs';
 import { AppError, messageOf } from '../../errors/src/index.js';
 import type { AssignedPartition, GroupConsumer, GroupHandlers } from './group-consumer.js';
-import { kafkaBusOptionsSchema } from './options.js';
+import { kafkaBusOptionsSchema, kafkaSsl } from './options.js';
 import type { KafkaBusOptions } from './options.js';
 
 export interface KafkaGroupOptions {
@@ -21,7 +21,7 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
 /** A kafkajs consumer-group member with manual commits (read_committed). */
 export function kafkaGroupConsumer(input: KafkaBusOptions, group: KafkaGroupOptions): GroupConsumer {
   const options = kafkaBusOptionsSchema.parse(input);
-  const kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, connectionTimeout: options.connectionTimeoutMs,
+  const kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, connectionTimeout: options.connectionTimeoutMs, ssl: kafkaSsl(options.tls),
     requestTimeout: options.requestTimeoutMs, retry: { retries: options.retries }, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   const consumer: Consumer = kafka.consumer({ groupId: group.groupId, readUncommitted: false, sessionTimeout: group.sessionTimeoutMs ?? 30_000,

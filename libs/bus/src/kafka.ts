@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { AppError, messageOf } from '../../errors/src/index.js';
 import { AsyncQueue } from './async-queue.js';
 import { partitionForKey } from './partitioner.js';
-import { kafkaBusOptionsSchema } from './options.js';
+import { kafkaBusOptionsSchema, kafkaSsl } from './options.js';
 import type { KafkaBusOptions } from './options.js';
 import type { Bus, BusMessage, BusTransaction, MessagePosition, OutgoingMessage, PartitionBounds, TopicSpec } from './types.js';
 
@@ -35,7 +35,7 @@ function logCreator(log: Logger | undefined) {
 export function kafkaBus(input: KafkaBusOptions, log?: Logger): Bus {
   const options = kafkaBusOptionsSchema.parse(input);
   const kafka = new Kafka({
-    clientId: options.clientId, brokers: options.brokers, connectionTimeout: options.connectionTimeoutMs,
+    clientId: options.clientId, brokers: options.brokers, connectionTimeout: options.connectionTimeoutMs, ssl: kafkaSsl(options.tls),
     requestTimeout: options.requestTimeoutMs, retry: { retries: options.retries }, logLevel: logLevel.WARN,
     logCreator: logCreator(log?.child({ component: 'kafkajs' })),
   });

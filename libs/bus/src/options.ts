@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 export const kafkaBusOptionsSchema = z.object({
@@ -9,7 +10,19 @@ export const kafkaBusOptionsSchema = z.object({
   requestTimeoutMs: z.number().int().positive().default(30_000).describe('broker request timeout, in milliseconds'),
   transactionTimeoutMs: z.number().int().positive().default(600_000).describe('a transaction not committed within this many milliseconds is aborted by the broker (at most transaction.max.timeout.ms, 15 min by default)'),
   retries: z.number().int().min(0).default(5).describe('retries of a failed request, with exponential backoff'),
+  tls: z.strictObject({
+    caFile: z.string().min(1).describe('PEM file of the CA that signed the brokers\' certificates (Strimzi: <cluster>-cluster-ca-cert ca.crt)'),
+    certFile: z.string().min(1).optional().describe('client certificate PEM for TLS authentication (Strimzi KafkaUser secret user.crt)'),
+    keyFile: z.string().min(1).optional().describe('client private key PEM (user.key); a secret, never logged'),
+  }).optional().describe('TLS to the brokers; unset: plaintext'),
   readIdleTimeoutMs: z.number().int().positive().default(30_000).describe('a range read with no progress for this many milliseconds fails'),
 }).strict();
 
 export type KafkaBusOptions = z.input<typeof kafkaBusOptionsSchema>;
+
+/** kafkajs `ssl` options from the tls block: files read once at start-up. */
+export function kafkaSsl(tls: z.output<typeof kafkaBusOptionsSchema>['tls']): { ca: string[]; cert?: string; key?: string } | undefined {
+  if (!tls) return undefined;
+  const read = (path: string): string => readFileSync(path, 'utf8');
+  return { ca: [read(tls.caFile)], ...(tls.certFile ? { cert: read(tls.certFile) } : {}), ...(tls.keyFile ? { key: read(tls.keyFile) } : {}) };
+}
