@@ -9,6 +9,7 @@ import type { ParquetSink } from '../../sinks/src/index.js';
 import type { ProcessorMetrics } from '../../telemetry/src/index.js';
 import type { Warehouse } from '../../warehouse/src/index.js';
 import type { DeadLetter, DeadLetterSink } from './dead-letter.js';
+import { unpackResult } from './transform-worker.js';
 import type { TransformTask, TransformTaskResult } from './transform-worker.js';
 
 /** Rows per month and outcome: the conservation law is rowsIn = rowsOut + sum(rejected). */
@@ -41,7 +42,7 @@ export interface PipelineDeps {
  */
 export class Pipeline {
   readonly #deps: PipelineDeps;
-  readonly #pool: Piscina<TransformTask, TransformTaskResult>;
+  readonly #pool: Piscina<TransformTask, Uint8Array>;
   readonly #chains = new Map<string, Promise<void>>();
   readonly counts = new Map<string, MonthCounts>();
 
@@ -60,7 +61,10 @@ export class Pipeline {
   async handle(message: BusMessage): Promise<void> {
     const key = `${message.topic}/${message.partition}`;
     const stopTimer = this.#deps.metrics?.batchSeconds.startTimer({ service: message.headers.service ?? 'unknown' });
-    const transformed = this.#pool.run({ value: message.value, headers: message.headers });
+    // The value is copied once into a buffer of its own (a kafkajs value is a view into the shared
+    // fetch buffer) and transferred to the worker; the reply comes back moved, not cloned.
+    const value = new Uint8Array(message.value);
+    const transformed = this.#pool.run({ value, headers: message.headers }, { transferList: [value.buffer] }).then(unpackResult);
     const previous = this.#chains.get(key) ?? Promise.resolve();
     const done = previous.then(async () => { await this.#write(message, key, await transformed); stopTimer?.(); });
     this.#chains.set(key, done.catch(() => undefined));

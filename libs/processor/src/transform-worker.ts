@@ -2,6 +2,7 @@
 // plus its rejected rows. Pure CPU, no I/O. Errors come back as data: an Error's own fields (code)
 // do not survive the trip between threads.
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
+import { Piscina } from 'piscina';
 import type { Table } from 'apache-arrow';
 import { AppError, messageOf } from '../../errors/src/index.js';
 import { decodeEnvelope } from '../../envelope/src/index.js';
@@ -26,6 +27,27 @@ export type TransformTaskResult =
   | { readonly ok: true; readonly envelope: EnvelopeV1; readonly processed: Uint8Array; readonly rowsOut: number; readonly rejects: RejectedRow[] }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
+type Meta = Omit<Extract<TransformTaskResult, { ok: true }>, 'processed'> | Extract<TransformTaskResult, { ok: false }>;
+
+/**
+ * The worker's reply as ONE buffer, so it can be moved (transferred) rather than cloned:
+ * [u32 little-endian length of the JSON meta][meta JSON][processed Arrow IPC stream].
+ */
+export function packResult(meta: Meta, processed: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(meta));
+  const out = new Uint8Array(4 + json.byteLength + processed.byteLength);
+  new DataView(out.buffer).setUint32(0, json.byteLength, true);
+  out.set(json, 4);
+  out.set(processed, 4 + json.byteLength);
+  return out;
+}
+
+export function unpackResult(packed: Uint8Array): TransformTaskResult {
+  const length = new DataView(packed.buffer, packed.byteOffset, packed.byteLength).getUint32(0, true);
+  const meta = JSON.parse(new TextDecoder().decode(packed.subarray(4, 4 + length))) as Meta;
+  return meta.ok ? { ...meta, processed: packed.subarray(4 + length) } : meta;
+}
+
 let zones: Zones | undefined;
 
 function jsonValue(value: unknown, isTimestamp: boolean): unknown {
@@ -44,7 +66,11 @@ function rowValues(table: Table, index: number): Record<string, unknown> {
   return out;
 }
 
-export default function transformMessage(task: TransformTask): TransformTaskResult {
+export default function transformMessage(task: TransformTask): Uint8Array {
+  return Piscina.move(packResult(...transform(task))) as Uint8Array;
+}
+
+function transform(task: TransformTask): [Meta, Uint8Array?] {
   try {
     const envelope = decodeEnvelope(task.headers, task.value);
     const schema = canonicalSchema(envelope.service);
@@ -59,9 +85,9 @@ export default function transformMessage(task: TransformTask): TransformTaskResu
     zones ??= loadZones();
     const out = transformTable(table, { service: envelope.service, month: envelope.month, firstRow: envelope.firstRow, loadDtMicros: Date.parse(envelope.ingestedAt) * 1000, zones });
     const rejects = out.rejects.map((r) => ({ row: r.row, reason: r.reason, values: rowValues(table, r.row - envelope.firstRow) }));
-    return { ok: true, envelope, processed: tableToIPC(out.table, 'stream'), rowsOut: out.table.numRows, rejects };
+    return [{ ok: true, envelope, rowsOut: out.table.numRows, rejects }, tableToIPC(out.table, 'stream')];
   } catch (error) {
-    return { ok: false, code: error instanceof AppError ? error.code : 'TAXI_ERR_ENVELOPE_INVALID', message: messageOf(error) };
+    return [{ ok: false, code: error instanceof AppError ? error.code : 'TAXI_ERR_ENVELOPE_INVALID', message: messageOf(error) }];
   }
 }
 
