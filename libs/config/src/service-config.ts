@@ -5,6 +5,7 @@ import { gcsObjectStoreOptionsSchema, localDirObjectStoreOptionsSchema } from '.
 import { parquetSinkOptionsSchema } from '../../sinks/src/parquet-sink.js';
 import { httpSourceOptionsSchema } from '../../source/src/options.js';
 import { duckDbWarehouseOptionsSchema } from '../../warehouse/src/duckdb.js';
+import { bigQueryWarehouseOptionsSchema } from '../../warehouse/src/options.js';
 import { parseOptions } from './parse.js';
 import { configFromEnv, merge, readConfigFile } from './sources.js';
 
@@ -30,7 +31,8 @@ export const serviceConfigSchema = z.strictObject({
   warehouse: z.strictObject({
     kind: z.enum(['duckdb', 'bigquery']).default('duckdb').describe('bigquery, or duckdb (an embedded SQL file)'),
     duckdb: duckDbWarehouseOptionsSchema.prefault({}),
-  }).prefault({}),
+    bigquery: bigQueryWarehouseOptionsSchema.optional().describe('required when kind is bigquery'),
+  }).prefault({}).refine((w) => w.kind !== 'bigquery' || w.bigquery !== undefined, { error: 'warehouse.bigquery is required when warehouse.kind is bigquery', path: ['bigquery'] }),
   sinks: z.strictObject({ parquet: parquetSinkOptionsSchema }).prefault({}),
   processor: z.strictObject({
     groupId: z.string().min(1).default('taxi-processor').describe('Kafka consumer group of the processors'),

@@ -7,7 +7,7 @@ import { busDeadLetters, CheckpointStore, KafkaProcessor, Pipeline } from '../..
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ParquetSink } from '../../../../libs/sinks/src/index.js';
 import { buildHttpApp, processorMetrics } from '../../../../libs/telemetry/src/index.js';
-import { duckDbWarehouse } from '../../../../libs/warehouse/src/index.js';
+import { bigQueryWarehouse, duckDbWarehouse } from '../../../../libs/warehouse/src/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
 import { buildBus, buildStore, cliLogger } from '../wiring.js';
@@ -34,14 +34,14 @@ export const processCommand: Command = {
     if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
     const config = loadConfig({ file: values.config, overrides: values.brokers ? { bus: { kind: 'kafka', kafka: { brokers: values.brokers } } } : {} });
     if (config.bus.kind !== 'kafka' || !config.bus.kafka) throw new AppError('TAXI_ERR_CLI_USAGE', 'taxi process reads Kafka: give --brokers (or TAXI__BUS__KIND=kafka and TAXI__BUS__KAFKA__BROKERS)');
-    if (config.warehouse.kind !== 'duckdb') throw new AppError('TAXI_ERR_CLI_USAGE', 'warehouse.kind bigquery is not wired into taxi process yet; use duckdb');
     const idleSeconds = values['exit-when-idle'] === undefined ? undefined : Number(values['exit-when-idle']);
     const log = cliLogger(config).child({ component: 'processor' });
     const { groupId } = config.processor;
     const bus = buildBus({ ...config, bus: { ...config.bus, kafka: { ...config.bus.kafka, transactionalId: `${groupId}-dlq-${hostname()}-${process.pid}` } } }, log);
     const store = buildStore(config);
     const codec = parquetWasmCodec();
-    const warehouse = duckDbWarehouse(config.warehouse.duckdb, codec);
+    const warehouse = config.warehouse.kind === 'bigquery' && config.warehouse.bigquery
+      ? bigQueryWarehouse(config.warehouse.bigquery) : duckDbWarehouse(config.warehouse.duckdb, codec);
     await Promise.all([bus.connect(), store.connect(), warehouse.connect()]);
     await bus.ensureTopics([{ name: config.topics.dlq, partitions: config.topics.rawPartitions }]);
     const parquet = new ParquetSink(store, codec, config.sinks.parquet, log.child({ component: 'parquet-sink' }),
