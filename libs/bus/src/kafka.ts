@@ -64,7 +64,9 @@ export function kafkaBus(input: KafkaBusOptions, log?: Logger): Bus {
   }
 
   async function bounds(topic: string): Promise<PartitionBounds[]> {
-    const offsets = await admin.fetchTopicOffsets(topic).catch((error: unknown) => { throw topicError(topic, error); });
+    // Right after a topic is created a busy broker may not have elected every leader yet
+    // ("not the leader for that topic-partition"): kafkajs marks that retriable, so retry.
+    const offsets = await withRetries(() => admin.fetchTopicOffsets(topic), 8).catch((error: unknown) => { throw topicError(topic, error); });
     return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition);
   }
 
@@ -166,6 +168,17 @@ export function kafkaBus(input: KafkaBusOptions, log?: Logger): Bus {
       await admin.disconnect().catch(() => undefined);
     },
   };
+}
+
+async function withRetries<T>(call: () => Promise<T>, attempts: number): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= attempts || (error as { retriable?: boolean }).retriable !== true) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
+    }
+  }
 }
 
 function topicError(topic: string, error: unknown): AppError {
