@@ -1,0 +1,13 @@
+import { join } from 'node:path';
+
+/** The bench's own environment without any TAXI_… settings, so a shell's config cannot leak into a child. */
+export function cleanEnv(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('TAXI_')) env[key] = value;
+  return { ...env, ...extra };
+}
+
+export const taxiBin = (root: string): string => join(root, 'bin', 'taxi.js');
+
+/** Arguments that run a TypeScript file of this repository in a child node. */
+export const tsChild = (root: string, file: string, args: readonly string[]): string[] => ['--import', 'tsx', join(root, file), ...args];
