@@ -10,6 +10,7 @@ import { parquetWasmCodec } from '../../parquet/src/index.js';
 import { ParquetSink } from '../../sinks/src/index.js';
 import { localFileSource } from '../../source/src/index.js';
 import { duckDbWarehouse } from '../../warehouse/src/index.js';
+import type { Warehouse } from '../../warehouse/src/index.js';
 import { checkConservation, fileDeadLetters, Pipeline } from '../src/index.js';
 import type { DeadLetter } from '../src/index.js';
 
@@ -55,4 +56,43 @@ t.test('a poison message goes to the DLQ whole; the next message is processed', 
   const [row] = await warehouse.query('SELECT count(*) AS n FROM trips');
   t.equal(Number(row?.n), counts.rowsOut);
   t.throws(() => { checkConservation('x', { rowsIn: 3, rowsOut: 1, rejected: { a: 1 }, badMessages: 0 }); }, { code: 'TAXI_ERR_PROCESSOR_CONSERVATION' });
+});
+
+t.test('a row the warehouse refuses goes to the DLQ with the warehouse\'s reason; conservation still holds', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'taxi-pipeline-'));
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }); });
+  const codec = parquetWasmCodec();
+  t.teardown(() => codec.destroy());
+  const bus = memoryBus();
+  const topics = defaultTopics();
+  await bus.ensureTopics([{ name: topics.raw, partitions: 1 }, { name: topics.manifest, partitions: 1, compacted: true }]);
+  const store = localDirObjectStore({ root: join(dir, 'objects') });
+  await store.connect();
+  const path = new URL('../../../data/samples/green_tripdata_2024-01.parquet', import.meta.url).pathname;
+  await ingestMonth({ service: 'green', year: 2024, month: 1 }, { source: localFileSource({ path }), store, bus, codec, log }, { topics });
+  const inner = duckDbWarehouse({ path: join(dir, 'taxi.duckdb') }, codec);
+  await inner.connect();
+  t.teardown(() => inner.close());
+  // The real DuckDB warehouse, refusing the first row of every batch the way BigQuery reports a row error.
+  const warehouse: Warehouse = {
+    ...inner,
+    async writeBatch(batch) {
+      const out = await inner.writeBatch({ ...batch, table: batch.table.slice(1) });
+      return { ...out, rowErrors: [{ index: 0, reason: 'pickup_datetime: year 10000 is outside 0001-9999' }] };
+    },
+  };
+  const parquet = new ParquetSink(store, codec, {}, log, () => undefined);
+  const dlq = join(dir, 'dlq.jsonl');
+  const pipeline = new Pipeline({ parquet, warehouse, deadLetters: fileDeadLetters(dlq), log, poolSize: 1 });
+  let messages = 0;
+  for await (const m of bus.readAll(topics.raw)) { await pipeline.handle(m); messages++; }
+  await parquet.close();
+  await pipeline.close();
+  const refused = readFileSync(dlq, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as DeadLetter).filter((l) => l.reason === 'warehouse_rejected');
+  t.equal(refused.length, messages, 'one refused row per batch in the DLQ');
+  t.match(refused[0]?.error, /year 10000 is outside/, 'with the warehouse\'s reason');
+  t.ok(refused.every((l) => typeof l.row === 'number' && l.row >= 0), 'and the source row');
+  const counts = pipeline.counts.get('green/2024-01')!;
+  t.doesNotThrow(() => { checkConservation('green 2024-01', counts); }, 'rows in = rows out + rejected, refused rows included');
+  t.equal(counts.rejected.warehouse_rejected, messages);
 });
