@@ -21,9 +21,10 @@ import { embeddedScope } from './scopes/embedded.js';
 import { ingestScope } from './scopes/ingest.js';
 import { process1Scope } from './scopes/process-1.js';
 import { process2Scope } from './scopes/process-2.js';
+import { sinksScope } from './scopes/sinks.js';
 
 /** In the order they run. */
-const SCOPES: readonly Scope[] = [decodeScope, ingestScope, process1Scope, process2Scope, embeddedScope];
+const SCOPES: readonly Scope[] = [decodeScope, ingestScope, process1Scope, process2Scope, embeddedScope, sinksScope];
 const IDLE_SECONDS = 3;
 const RAW_PARTITIONS = 6;
 
