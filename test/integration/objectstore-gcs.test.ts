@@ -1,6 +1,8 @@
 // The GCS object-store adapter against the real fake-gcs-server (test/servers/gcs.sh): the shared
 // ObjectStore contract, a 20 MiB resumable putFile, and faults injected over a real connection by a
 // small HTTP proxy in front of the emulator that answers 503/429/403 where told to.
+import { createServer as createNetServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
@@ -209,4 +211,22 @@ t.test('a refused connection is TAXI_ERR_OBJECT_UNAVAILABLE after the retries', 
     t.equal(error.retryable, true);
   }
   t.ok(Date.now() - started < 10_000, 'bounded');
+});
+
+t.test('a server that accepts and never answers: each operation fails retryable within its deadline', async (t) => {
+  const sockets: Socket[] = [];
+  const silent = createNetServer((socket) => { sockets.push(socket); });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => { sockets.forEach((s) => s.destroy()); silent.close(); });
+  const port = (silent.address() as AddressInfo).port;
+  const store = gcsObjectStore({ bucket: 'never-answers', apiEndpoint: `http://127.0.0.1:${port}`, projectId: 'test',
+    operationTimeoutMs: 1_500, uploadTimeoutMs: 1_500, retry: { maxAttempts: 1, maxDelayMs: 1_000 } });
+  for (const [what, op] of [['head', () => store.head('a')], ['put', () => store.put('a', new Uint8Array([1]))]] as const) {
+    const started = Date.now();
+    const err = await (op() as Promise<unknown>).then(() => undefined, (e: unknown) => e) as { code?: string; retryable?: boolean; message?: string };
+    t.equal(err.code, 'TAXI_ERR_OBJECT_UNAVAILABLE', `${what}: UNAVAILABLE`);
+    t.equal(err.retryable, true, `${what}: retryable`);
+    t.match(err.message, /got no answer within 1500 ms/);
+    t.ok(Date.now() - started < 5_000, `${what}: within the deadline, not forever (${Date.now() - started} ms)`);
+  }
 });

@@ -106,7 +106,7 @@ class GcsObjectStore implements ObjectStore {
       const file = this.#bucket.file(key);
       await file.save(body, uploadOptions(body.byteLength, this.#options.resumableThresholdBytes, options));
       return infoOf(key, file.metadata);
-    }, true);
+    }, true, true);
   }
 
   async putFile(key: string, localPath: string, options?: PutOptions): Promise<ObjectInfo> {
@@ -116,7 +116,7 @@ class GcsObjectStore implements ObjectStore {
       const upload = uploadOptions(sizeBytes, this.#options.resumableThresholdBytes, options);
       const [file] = await this.#bucket.upload(localPath, { destination: key, ...upload });
       return infoOf(key, file.metadata);
-    }, true);
+    }, true, true);
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -176,12 +176,26 @@ class GcsObjectStore implements ObjectStore {
   }
 
   /** Runs `action`, translating the client's errors; `writing` makes a 404 mean "no such bucket". */
-  async #guard<T>(doing: string, key: string | undefined, action: () => Promise<T>, writing = false): Promise<T> {
+  async #guard<T>(doing: string, key: string | undefined, action: () => Promise<T>, writing = false, upload = false): Promise<T> {
+    const limitMs = upload ? this.#options.uploadTimeoutMs : this.#options.operationTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    // The client's own `timeout` is not applied to every request (a server that accepts and never
+    // answers hangs it), so each operation gets a deadline here; the hung request is abandoned.
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new AppError('TAXI_ERR_OBJECT_UNAVAILABLE', `${this.location}: ${doing} got no answer within ${limitMs} ms`, {
+          retryable: true, context: key === undefined ? {} : { key } }));
+      }, limitMs);
+      timer.unref();
+    });
     try {
-      return await action();
+      return await Promise.race([action(), deadline]);
     } catch (error) {
+      if (error instanceof AppError) throw error;
       const notFound = writing ? 'TAXI_ERR_OBJECT_BUCKET_NOT_FOUND' : 'TAXI_ERR_OBJECT_NOT_FOUND';
       throw translateGcsError(error, doing, this.location, key, this.#options.retry.maxAttempts, notFound);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -33,6 +33,10 @@ export const gcsObjectStoreOptionsSchema = z.strictObject({
     .describe('Uploads larger than this many bytes use a resumable upload; smaller ones a single request.'),
   listPageSize: z.number().int().min(1).max(5_000).default(1_000)
     .describe('Objects per list request (list() follows every page).'),
+  operationTimeoutMs: z.number().int().min(1).default(120_000)
+    .describe('Deadline of one whole operation (retries included) except uploads, in milliseconds: the client itself waits forever on a server that accepts and never answers.'),
+  uploadTimeoutMs: z.number().int().min(1).default(900_000)
+    .describe('Deadline of one whole upload (put, putFile), retries included, in milliseconds.'),
   requestTimeoutMs: z.number().int().min(1).default(60_000)
     .describe('Timeout of each JSON API request (metadata, list, delete, copy, download), in milliseconds; uploads are not cut by it.'),
   retry: gcsRetryOptionsSchema.prefault({}).describe('Retries of 408/429/5xx answers, resets and timeouts.'),

@@ -16,6 +16,7 @@ t.test('defaults, and the client retry options they map to', async (t) => {
   const options = parse({ bucket: 'taxi-raw' });
   t.same(options, {
     bucket: 'taxi-raw', createBucketIfMissing: false, resumableThresholdBytes: 8 * 1024 * 1024, listPageSize: 1000,
+    operationTimeoutMs: 120_000, uploadTimeoutMs: 900_000,
     requestTimeoutMs: 60_000, retry: { maxAttempts: 5, delayMultiplier: 2, maxDelayMs: 8_000, totalTimeoutMs: 600_000 },
   });
   t.ok(Object.isFrozen(options), 'parsed options are frozen');
