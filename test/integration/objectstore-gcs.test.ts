@@ -1,13 +1,12 @@
 // The GCS object-store adapter against the real fake-gcs-server (test/servers/gcs.sh): the shared
 // ObjectStore contract, a 20 MiB resumable putFile, and faults injected over a real connection by a
 // small HTTP proxy in front of the emulator that answers 503/429/403 where told to.
-import { createServer as createNetServer } from 'node:net';
-import type { AddressInfo, Socket } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { Storage } from '@google-cloud/storage';
 import t from 'tap';
