@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import t from 'tap';
+import type { Test } from 'tap';
 import { memoryBus } from '../../bus/src/index.js';
 import { defaultTopics, ingestMonth } from '../../ingest/src/index.js';
 import { localDirObjectStore } from '../../objectstore/src/index.js';
@@ -16,7 +17,8 @@ import type { DeadLetter } from '../src/index.js';
 
 const log = pino({ level: 'silent' });
 
-t.test('a poison message goes to the DLQ whole; the next message is processed', async (t) => {
+/** A temp dir, codec, in-process bus with the raw and manifest topics, and a local store. */
+async function world(t: Test) {
   const dir = mkdtempSync(join(tmpdir(), 'taxi-pipeline-'));
   t.teardown(() => { rmSync(dir, { recursive: true, force: true }); });
   const codec = parquetWasmCodec();
@@ -27,10 +29,16 @@ t.test('a poison message goes to the DLQ whole; the next message is processed', 
   const store = localDirObjectStore({ root: join(dir, 'objects') });
   await store.connect();
   const path = new URL('../../../data/samples/green_tripdata_2024-01.parquet', import.meta.url).pathname;
+  const ingest = () => ingestMonth({ service: 'green', year: 2024, month: 1 }, { source: localFileSource({ path }), store, bus, codec, log }, { topics });
+  return { dir, codec, bus, topics, store, ingest };
+}
+
+t.test('a poison message goes to the DLQ whole; the next message is processed', async (t) => {
+  const { dir, codec, bus, topics, store, ingest } = await world(t);
   const poison = await bus.transaction();
   await poison.send(topics.raw, [{ key: 'junk', value: new TextEncoder().encode('not arrow'), headers: { 'taxi-envelope': '1', service: 'green', month: '2024-01' }, partition: 0 }]);
   await poison.commit();
-  await ingestMonth({ service: 'green', year: 2024, month: 1 }, { source: localFileSource({ path }), store, bus, codec, log }, { topics: { ...topics, maxMessageBytes: 2 * 1024 * 1024 } });
+  await ingest();
 
   const warehouse = duckDbWarehouse({ path: join(dir, 'taxi.duckdb') }, codec);
   await warehouse.connect();
@@ -59,17 +67,8 @@ t.test('a poison message goes to the DLQ whole; the next message is processed', 
 });
 
 t.test('a row the warehouse refuses goes to the DLQ with the warehouse\'s reason; conservation still holds', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'taxi-pipeline-'));
-  t.teardown(() => { rmSync(dir, { recursive: true, force: true }); });
-  const codec = parquetWasmCodec();
-  t.teardown(() => codec.destroy());
-  const bus = memoryBus();
-  const topics = defaultTopics();
-  await bus.ensureTopics([{ name: topics.raw, partitions: 1 }, { name: topics.manifest, partitions: 1, compacted: true }]);
-  const store = localDirObjectStore({ root: join(dir, 'objects') });
-  await store.connect();
-  const path = new URL('../../../data/samples/green_tripdata_2024-01.parquet', import.meta.url).pathname;
-  await ingestMonth({ service: 'green', year: 2024, month: 1 }, { source: localFileSource({ path }), store, bus, codec, log }, { topics });
+  const { dir, codec, bus, topics, store, ingest } = await world(t);
+  await ingest();
   const inner = duckDbWarehouse({ path: join(dir, 'taxi.duckdb') }, codec);
   await inner.connect();
   t.teardown(() => inner.close());
