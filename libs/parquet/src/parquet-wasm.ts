@@ -8,7 +8,7 @@ import { AppError, messageOf } from '../../errors/src/index.js';
 import type { DecodeTask } from './decode-worker.js';
 import type { EncodeTask } from './encode-worker.js';
 import type { ParquetCodec, ParquetFileInfo, ParquetFileReader, RowGroupInfo } from './types.js';
-import { workerModule } from './worker-file.js';
+import { workerModule } from '../../workers/src/worker-module.js';
 
 /**
  * Rows per decoded record batch. parquet-wasm's default (1,024) makes decoding 3-4x slower

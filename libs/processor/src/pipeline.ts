@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Piscina } from 'piscina';
 import type { BusMessage } from '../../bus/src/index.js';
 import { AppError } from '../../errors/src/index.js';
-import { workerModule } from '../../parquet/src/worker-file.js';
+import { workerModule } from '../../workers/src/worker-module.js';
 import type { ParquetSink } from '../../sinks/src/index.js';
 import type { ProcessorMetrics } from '../../telemetry/src/index.js';
 import type { Warehouse } from '../../warehouse/src/index.js';
