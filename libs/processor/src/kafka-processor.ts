@@ -69,6 +69,9 @@ export class KafkaProcessor {
 
   get failure(): Error | undefined { return this.#failure; }
 
+  /** Messages accepted and not yet durable in every sink (the taxi_processor_in_flight_messages gauge). */
+  get inFlight(): number { return this.#inFlight; }
+
   /**
    * Milliseconds since the last message was accepted or finished, or since the last assignment
    * (a member may own partitions that never bring a message); 0 while work is in flight or

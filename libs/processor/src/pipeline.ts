@@ -55,7 +55,6 @@ export class Pipeline {
 
   /** Share of the pool's capacity in use, 0-1 (for metrics and backpressure). */
   get utilization(): number { return this.#pool.utilization; }
-  get queued(): number { return this.#pool.queueSize; }
 
   /** Processes one message; resolves when it is durable in every sink. */
   async handle(message: BusMessage): Promise<void> {

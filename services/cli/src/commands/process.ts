@@ -53,13 +53,14 @@ export const processCommand: Command = {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'taxi_processor_' });
     const consumer = kafkaGroupConsumer(config.bus.kafka, { groupId, partitionsConcurrently: config.topics.rawPartitions });
-    // The gauges read the pipeline, which needs the metrics: a holder breaks the cycle.
-    const live: { pipeline?: Pipeline } = {};
-    const metrics = processorMetrics(registry, { poolUtilization: () => live.pipeline?.utilization ?? 0, inFlight: () => live.pipeline?.queued ?? 0, consumerLag: () => consumer.lag() });
+    // The gauges read the pipeline and the processor, which are built with the metrics: a holder breaks the cycle.
+    const live: { pipeline?: Pipeline; processor?: KafkaProcessor } = {};
+    const metrics = processorMetrics(registry, { poolUtilization: () => live.pipeline?.utilization ?? 0, inFlight: () => live.processor?.inFlight ?? 0, consumerLag: () => consumer.lag() });
     const pipeline = new Pipeline({ parquet, warehouse, deadLetters: busDeadLetters(bus, config.topics.dlq), log, metrics, ...(config.processor.poolSize ? { poolSize: config.processor.poolSize } : {}) });
     live.pipeline = pipeline;
     const processor = new KafkaProcessor({ consumer, pipeline, parquet, warehouse, store, checkpoints: new CheckpointStore(store, groupId), log,
       topic: config.topics.raw, processedPrefix: config.sinks.parquet.prefix, maxInFlight: config.processor.maxInFlight, commitIntervalMs: config.processor.commitIntervalMs });
+    live.processor = processor;
 
     let stopping: Promise<number> | undefined;
     let started = false;
