@@ -147,7 +147,8 @@ export class KafkaProcessor {
 
   async #commitNow(): Promise<void> {
     for (const [partition, state] of this.#parts) {
-      const done = state.lastDone === undefined || (state.flushedThrough !== undefined && state.flushedThrough > state.lastDone) ? state.flushedThrough : state.lastDone;
+      // Durable up to the later of: the last completed message, the end of the last written file.
+      const done = [state.lastDone, state.flushedThrough].reduce<bigint | undefined>((a, b) => (b !== undefined && (a === undefined || b > a) ? b : a), undefined);
       if (done === undefined || state.revoked) continue;
       // Never commit inside a file: up to the first offset of a file not yet written, at most.
       const pending = this.#d.parquet.pendingFrom(this.#d.topic, partition);

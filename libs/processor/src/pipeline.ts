@@ -71,7 +71,7 @@ export class Pipeline {
   }
 
   async #write(message: BusMessage, partitionKey: string, result: TransformTaskResult): Promise<void> {
-    const { deps } = { deps: this.#deps };
+    const deps = this.#deps;
     const position = { topic: message.topic, partition: message.partition, offset: message.offset };
     if (!result.ok) {
       deps.log.warn({ ...position, code: result.code, err: result.message }, 'message sent whole to the DLQ');

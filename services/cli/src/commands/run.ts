@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { loadConfig } from '../../../../libs/config/src/index.js';
 import { AppError } from '../../../../libs/errors/src/index.js';
 import { monthKey, monthRefFromFileName, parseMonthRef, tlcFileName } from '../../../../libs/schema/src/month.js';
 import type { MonthRef } from '../../../../libs/schema/src/month.js';
@@ -41,7 +42,9 @@ export const runCommand: Command = {
     const { ref, path } = resolveSource(values.service, values.month, values.source);
     const poolSize = values.pool === undefined ? availableParallelism() : Number(values.pool);
     if (!Number.isInteger(poolSize) || poolSize < 1) throw new AppError('TAXI_ERR_CLI_USAGE', `--pool should be a positive integer, got '${values.pool ?? ''}'`);
-    const log = pino({ level: process.env.TAXI__LOG__LEVEL ?? 'warn', base: { service: 'taxi-run' } }, pino.destination(2));
+    // The embedded run is quiet unless asked (TAXI__LOG__LEVEL): its summary is the output.
+    const level = process.env.TAXI__LOG__LEVEL === undefined ? 'warn' : loadConfig().log.level;
+    const log = pino({ level, base: { service: 'taxi-run' } }, pino.destination({ fd: 2, sync: true }));
     const bar = progressLine(process.stderr.isTTY);
     const result = await runEmbedded({
       ref, source: path, outDir: values.out, poolSize, log,
