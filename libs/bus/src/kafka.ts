@@ -147,6 +147,9 @@ export function kafkaBus(input: KafkaBusOptions, log?: Logger): Bus {
         throw unavailable(`connect to ${options.brokers.join(',')}`, error);
       }
     },
+    async ping() {
+      await admin.describeCluster().catch((error: unknown) => { throw unavailable(`reach ${options.brokers.join(',')}`, error); });
+    },
     async ensureTopics(specs: readonly TopicSpec[]) {
       const existing = new Set(await admin.listTopics().catch((error: unknown) => { throw unavailable('list topics', error); }));
       const missing = specs.filter((s) => !existing.has(s.name));
@@ -157,8 +160,14 @@ export function kafkaBus(input: KafkaBusOptions, log?: Logger): Bus {
     },
     async partitionCount(topic) { return (await bounds(topic)).length; },
     bounds,
+    async groupOffsets(groupId, topic) {
+      const [offsets] = await withRetries(() => admin.fetchOffsets({ groupId, topics: [topic] }), 8)
+        .catch((error: unknown) => { throw unavailable(`read the offsets of group ${groupId} on ${topic}`, error); });
+      return (offsets?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset === '-1' ? undefined : p.offset }));
+    },
     transaction,
     readRange: (topic, partition, from, to) => readRanges(topic, new Map([[partition, { from: BigInt(from), to: BigInt(to) }]])),
+    readRanges: (topic, ranges) => readRanges(topic, new Map(ranges.map((r) => [r.partition, { from: BigInt(r.fromOffset), to: BigInt(r.toOffset) }]))),
     async *readAll(topic) {
       const ranges = new Map((await bounds(topic)).map((b) => [b.partition, { from: BigInt(b.low), to: BigInt(b.high) - 1n }]));
       yield* readRanges(topic, ranges);

@@ -62,6 +62,7 @@ export function memoryBus(): Bus {
   return {
     name: 'memory',
     async connect() { /* always reachable */ },
+    async ping() { /* always reachable */ },
     async ensureTopics(specs) {
       for (const spec of specs) {
         if (!topics.has(spec.name)) topics.set(spec.name, { spec, partitions: Array.from({ length: spec.partitions }, () => []) });
@@ -71,8 +72,12 @@ export function memoryBus(): Bus {
     async bounds(topic): Promise<PartitionBounds[]> {
       return topicOf(topic).partitions.map((log, partition) => ({ partition, low: '0', high: String(log.length) }));
     },
+    async groupOffsets() { return []; },
     transaction,
     readRange,
+    async *readRanges(topic, ranges) {
+      for (const r of ranges) yield* readRange(topic, r.partition, r.fromOffset, r.toOffset);
+    },
     async *readAll(topic) {
       const partitions = topicOf(topic).partitions;
       for (let p = 0; p < partitions.length; p++) yield* readRange(topic, p, '0', String((partitions[p]?.length ?? 0) - 1));

@@ -19,6 +19,13 @@ export interface BusMessage extends MessagePosition {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/** Offsets `fromOffset`..`toOffset` (inclusive) of one partition. */
+export interface OffsetRange {
+  readonly partition: number;
+  readonly fromOffset: string;
+  readonly toOffset: string;
+}
+
 export interface TopicSpec {
   readonly name: string;
   readonly partitions: number;
@@ -61,11 +68,19 @@ export interface Bus {
   readonly name: string;
   /** Connects and checks the bus answers. Errors: TAXI_ERR_BUS_UNAVAILABLE (retryable). */
   connect(): Promise<void>;
+  /** Checks the bus answers now (readiness). Errors: TAXI_ERR_BUS_UNAVAILABLE (retryable). */
+  ping(): Promise<void>;
   /** Creates missing topics; existing ones are left as they are (their partition count is read back). */
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
   /** The partition count of a topic. Errors: TAXI_ERR_BUS_TOPIC_MISSING. */
   partitionCount(topic: string): Promise<number>;
   bounds(topic: string): Promise<PartitionBounds[]>;
+  /**
+   * A consumer group's committed offsets on a topic (the next offset it will read), per partition;
+   * `undefined` where it has committed nothing. Reads only: the group is not joined.
+   * The in-process bus has no consumer groups and answers [].
+   */
+  groupOffsets(groupId: string, topic: string): Promise<{ readonly partition: number; readonly offset: string | undefined }[]>;
   /** Starts a transaction. One producer runs one transaction at a time: calls queue. */
   transaction(): Promise<BusTransaction>;
   /**
@@ -74,6 +89,12 @@ export interface Bus {
    * partition's low offset (deleted by retention), naming topic, partition and the first missing offset.
    */
   readRange(topic: string, partition: number, fromOffset: string, toOffset: string): AsyncIterable<BusMessage>;
+  /**
+   * Like readRange for several partitions at once, with one reader (replay): messages of a
+   * partition come in offset order, partitions interleave. Every range is checked before the
+   * first message is read, so a gone offset fails before any work (TAXI_ERR_BUS_OFFSET_GONE).
+   */
+  readRanges(topic: string, ranges: readonly OffsetRange[]): AsyncIterable<BusMessage>;
   /** Reads every committed message of every partition present when called, then ends. */
   readAll(topic: string): AsyncIterable<BusMessage>;
   close(): Promise<void>;

@@ -3,7 +3,7 @@ import { BigQueryDate, BigQueryDatetime, BigQueryInt, BigQueryTime, BigQueryTime
 import type { BigQuery, Job, Table, TableField, TableMetadata } from '@google-cloud/bigquery';
 import { AppError } from '../../errors/src/index.js';
 import { bigQuerySchema, PROCESSED_CLUSTER_FIELDS, PROCESSED_PARTITION_FIELD } from '../../schema/src/processed.js';
-import { httpStatusOf, isTransientRestError, withRetries } from './bigquery-errors.js';
+import { httpStatusOf, isTransientRestError, translate, withRetries } from './bigquery-errors.js';
 import type { BigQueryWarehouseOptions } from './options.js';
 
 /** Legacy type names the API may answer with, as standard SQL names them. */
@@ -86,6 +86,15 @@ export async function ensureTable(bq: BigQuery, options: BigQueryWarehouseOption
   }
   if (plan.add.length > 0) {
     await rest(`adding column(s) ${plan.add.map((f) => f.name).join(', ')}`, () => table.setMetadata({ schema: { fields: [...existing, ...plan.add] } }));
+  }
+}
+
+/** Readiness: one metadata read of the table, no retries (the probe runs again soon). */
+export async function pingTable(bq: BigQuery, options: BigQueryWarehouseOptions, where: string): Promise<void> {
+  try {
+    await bq.dataset(options.dataset).table(options.table).getMetadata();
+  } catch (error) {
+    throw translate(error, `reading table metadata (${where})`, isTransientRestError(error) || httpStatusOf(error) === undefined, 1);
   }
 }
 

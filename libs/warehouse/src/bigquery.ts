@@ -45,9 +45,10 @@ import { checkBatchSchema, encodeRows, protoColumns } from './bigquery-rows.js';
 import type { ProtoColumn } from './bigquery-rows.js';
 import { checkStream, createCommittedStream, StreamAppender } from './bigquery-stream.js';
 import type { StreamSettings } from './bigquery-stream.js';
-import { ensureTable, runQuery } from './bigquery-table.js';
+import { ensureTable, pingTable, runQuery } from './bigquery-table.js';
 import { bigQueryWarehouseOptionsSchema } from './options.js';
 import type { BigQueryWarehouseInput, BigQueryWarehouseOptions } from './options.js';
+import { checkStagingName } from './staging.js';
 import type { Warehouse, WarehouseBatch, WriteOutcome } from './types.js';
 
 /** Room kept in each AppendRows request for what is not rows: the stream name, trace id, offset, framing. */
@@ -143,6 +144,11 @@ class BigQueryWarehouseAdapter implements BigQueryWarehouse {
     this.#connected = true;
   }
 
+  async ping(): Promise<void> {
+    this.#checkOpen('ping');
+    await pingTable(this.#bq, this.#options, this.location);
+  }
+
   async restore(partitionKey: string, checkpoint: string | undefined): Promise<void> {
     this.#checkOpen('restore');
     const partition = this.#partition(partitionKey);
@@ -171,6 +177,32 @@ class BigQueryWarehouseAdapter implements BigQueryWarehouse {
     const partition = this.#partitions.get(partitionKey);
     return formatCheckpoint({ stream: partition?.stream, rowOffset: partition?.rowOffset ?? 0, lastOffset: partition?.lastBatchOffset });
   }
+
+  async staging(name: string): Promise<Warehouse> {
+    this.#checkOpen('staging');
+    checkStagingName(name, this.#options.table);
+    await runQuery(this.#bq, this.#options, `DROP TABLE IF EXISTS ${this.#ref(name)}`, this.location);
+    return new BigQueryWarehouseAdapter({ ...this.#options, table: name, createIfMissing: true });
+  }
+
+  async replaceMonth(service: string, month: string, staging: string): Promise<number> {
+    this.#checkOpen('replaceMonth');
+    checkStagingName(staging, this.#options.table);
+    const columns = PROCESSED_FIELDS.map((f) => `\`${f.name}\``).join(', ');
+    const where = `service = '${service.replace(/'/g, "\\'")}' AND source_month = '${month.replace(/'/g, "\\'")}'`;
+    // One multi-statement transaction: readers see the month before or after, never between.
+    await runQuery(this.#bq, this.#options, [
+      'BEGIN TRANSACTION;',
+      `DELETE FROM ${this.tableRef} WHERE ${where};`,
+      `INSERT INTO ${this.tableRef} (${columns}) SELECT ${columns} FROM ${this.#ref(staging)};`,
+      'COMMIT TRANSACTION;',
+    ].join('\n'), this.location);
+    await runQuery(this.#bq, this.#options, `DROP TABLE IF EXISTS ${this.#ref(staging)}`, this.location);
+    const [row] = await runQuery(this.#bq, this.#options, `SELECT COUNT(*) AS n FROM ${this.tableRef} WHERE ${where}`, this.location);
+    return Number(row?.n ?? 0);
+  }
+
+  #ref(table: string): string { return `\`${this.#options.projectId}.${this.#options.dataset}.${table}\``; }
 
   async query(sql: string): Promise<Record<string, unknown>[]> {
     this.#checkOpen('query');

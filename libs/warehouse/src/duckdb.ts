@@ -11,6 +11,7 @@ import { AppError, messageOf } from '../../errors/src/index.js';
 import type { ParquetCodec } from '../../parquet/src/index.js';
 import { PROCESSED_FIELDS } from '../../schema/src/processed.js';
 import type { ProcessedType } from '../../schema/src/processed.js';
+import { checkStagingName } from './staging.js';
 import type { Warehouse, WarehouseBatch, WriteOutcome } from './types.js';
 
 export const duckDbWarehouseOptionsSchema = z.strictObject({
@@ -35,7 +36,6 @@ function unavailable(what: string, error: unknown): AppError {
 export function duckDbWarehouse(input: DuckDbWarehouseInput, codec: ParquetCodec): Warehouse {
   const options = parseOptions(duckDbWarehouseOptionsSchema, input, 'warehouse.duckdb');
   const path = resolve(options.path);
-  const table = quote(options.table);
   let instance: DuckDBInstance | undefined;
   let connection: DuckDBConnection | undefined;
   let queue: Promise<unknown> = Promise.resolve();
@@ -49,26 +49,28 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput, codec: ParquetCodec
     return run;
   };
 
-  async function ensureSchema(c: DuckDBConnection): Promise<void> {
+  async function ensureSchema(c: DuckDBConnection, name: string, markers: string): Promise<void> {
+    const table = quote(name);
     const columns = PROCESSED_FIELDS.map((f) => `${quote(f.name)} ${SQL_TYPE[f.type]}${f.mode === 'REQUIRED' ? ' NOT NULL' : ''}`);
     await c.run(`CREATE TABLE IF NOT EXISTS ${table} (${columns.join(', ')})`);
-    await c.run('CREATE TABLE IF NOT EXISTS _taxi_batches (partition_key VARCHAR NOT NULL, "offset" VARCHAR NOT NULL, row_count BIGINT NOT NULL, written_at TIMESTAMP NOT NULL, PRIMARY KEY (partition_key, "offset"))');
-    const existing = new Map((await c.runAndReadAll(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${options.table}'`))
+    await c.run(`CREATE TABLE IF NOT EXISTS ${quote(markers)} (partition_key VARCHAR NOT NULL, "offset" VARCHAR NOT NULL, row_count BIGINT NOT NULL, written_at TIMESTAMP NOT NULL, PRIMARY KEY (partition_key, "offset"))`);
+    const existing = new Map((await c.runAndReadAll(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${name}'`))
       .getRowObjectsJson().map((r) => [r.column_name as string, r.data_type as string]));
     for (const field of PROCESSED_FIELDS) {
       const type = existing.get(field.name);
       if (type === undefined) {
-        if (field.mode === 'REQUIRED') throw new AppError('TAXI_ERR_WAREHOUSE_SCHEMA', `${path}: table ${options.table} lacks REQUIRED column ${field.name}; only NULLABLE columns are added`);
+        if (field.mode === 'REQUIRED') throw new AppError('TAXI_ERR_WAREHOUSE_SCHEMA', `${path}: table ${name} lacks REQUIRED column ${field.name}; only NULLABLE columns are added`);
         await c.run(`ALTER TABLE ${table} ADD COLUMN ${quote(field.name)} ${SQL_TYPE[field.type]}`);
       } else if (type !== SQL_TYPE[field.type]) {
-        throw new AppError('TAXI_ERR_WAREHOUSE_SCHEMA', `${path}: column ${options.table}.${field.name} is ${type}, expected ${SQL_TYPE[field.type]}`, { context: { column: field.name } });
+        throw new AppError('TAXI_ERR_WAREHOUSE_SCHEMA', `${path}: column ${name}.${field.name} is ${type}, expected ${SQL_TYPE[field.type]}`, { context: { column: field.name } });
       }
     }
   }
 
-  async function insert(c: DuckDBConnection, batch: WarehouseBatch): Promise<WriteOutcome> {
+  async function insert(c: DuckDBConnection, name: string, markers: string, batch: WarehouseBatch): Promise<WriteOutcome> {
+    const table = quote(name);
     const key = `'${batch.partitionKey.replace(/'/g, "''")}'`;
-    const seen = await c.runAndReadAll(`SELECT 1 FROM _taxi_batches WHERE partition_key = ${key} AND "offset" = '${batch.offset}'`);
+    const seen = await c.runAndReadAll(`SELECT 1 FROM ${quote(markers)} WHERE partition_key = ${key} AND "offset" = '${batch.offset}'`);
     if (seen.currentRowCount > 0) return { rowsWritten: 0, duplicate: true, rowErrors: [] };
     const file = join(tmpdir(), `taxi-duckdb-${randomUUID()}.parquet`);
     writeFileSync(file, await batchParquet(batch));
@@ -76,7 +78,7 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput, codec: ParquetCodec
     try {
       await c.run('BEGIN TRANSACTION');
       await c.run(`INSERT INTO ${table} (${names}) SELECT ${names} FROM read_parquet('${file}')`);
-      await c.run(`INSERT INTO _taxi_batches VALUES (${key}, '${batch.offset}', ${batch.table.numRows}, now())`);
+      await c.run(`INSERT INTO ${quote(markers)} VALUES (${key}, '${batch.offset}', ${batch.table.numRows}, now())`);
       await c.run('COMMIT');
     } catch (error) {
       await c.run('ROLLBACK').catch(() => undefined);
@@ -90,29 +92,67 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput, codec: ParquetCodec
   const batchParquet = (batch: WarehouseBatch): Promise<Uint8Array> =>
     codec.encode(batch.table, { compression: 'uncompressed', rowGroupRows: 1_000_000 });
 
-  return {
+  // Markers of the main table keep their historic name; a staging table has its own.
+  const markersOf = (name: string): string => (name === options.table ? '_taxi_batches' : `_taxi_batches_${name}`);
+
+  /** The port over one table of the database file; `owner` opens and closes the file. */
+  const tableWarehouse = (name: string, owner: boolean): Warehouse => ({
     name: 'duckdb',
-    location: pathToFileURL(path).href,
+    location: name === options.table ? pathToFileURL(path).href : `${pathToFileURL(path).href}#${name}`,
     async connect() {
-      try {
-        mkdirSync(dirname(path), { recursive: true });
-        instance = await DuckDBInstance.create(path, { autoinstall_known_extensions: 'false' });
-        connection = await instance.connect();
-      } catch (error) {
-        throw unavailable(`open ${path}`, error);
+      if (owner) {
+        try {
+          mkdirSync(dirname(path), { recursive: true });
+          instance = await DuckDBInstance.create(path, { autoinstall_known_extensions: 'false' });
+          connection = await instance.connect();
+        } catch (error) {
+          throw unavailable(`open ${path}`, error);
+        }
       }
-      await serial(ensureSchema);
+      await serial((c) => ensureSchema(c, name, markersOf(name)));
     },
+    ping: () => serial(async (c) => { await c.run('SELECT 1'); }),
     async restore() { /* markers in the database make checkpoints unnecessary */ },
-    writeBatch: (batch) => serial((c) => insert(c, batch)),
+    writeBatch: (batch) => serial((c) => insert(c, name, markersOf(name), batch)),
     checkpoint: () => '',
     query: (sql) => serial(async (c) => (await c.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[]),
+    async staging(stagingName) {
+      checkStagingName(stagingName, options.table);
+      await serial(async (c) => {
+        await c.run(`DROP TABLE IF EXISTS ${quote(stagingName)}`);
+        await c.run(`DROP TABLE IF EXISTS ${quote(markersOf(stagingName))}`);
+      });
+      return tableWarehouse(stagingName, false);
+    },
+    replaceMonth: (service, month, stagingName) => serial(async (c) => {
+      checkStagingName(stagingName, options.table);
+      const names = PROCESSED_FIELDS.map((f) => quote(f.name)).join(', ');
+      const where = `service = '${sqlString(service)}' AND source_month = '${sqlString(month)}'`;
+      try {
+        await c.run('BEGIN TRANSACTION');
+        await c.run(`DELETE FROM ${quote(name)} WHERE ${where}`);
+        await c.run(`INSERT INTO ${quote(name)} (${names}) SELECT ${names} FROM ${quote(stagingName)}`);
+        await c.run(`DROP TABLE ${quote(stagingName)}`);
+        await c.run(`DROP TABLE IF EXISTS ${quote(markersOf(stagingName))}`);
+        await c.run('COMMIT');
+      } catch (error) {
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw new AppError('TAXI_ERR_WAREHOUSE_WRITE', `${path}: replacing ${service} ${month} in ${name} from ${stagingName} failed (nothing changed): ${messageOf(error)}`, { cause: error });
+      }
+      const [row] = (await c.runAndReadAll(`SELECT count(*) AS n FROM ${quote(name)} WHERE ${where}`)).getRowObjectsJson();
+      return Number(row?.n ?? 0);
+    }),
     async close() {
+      if (!owner) return;
       await queue;
       connection?.closeSync();
       instance?.closeSync();
       connection = undefined;
       instance = undefined;
     },
-  };
+  });
+
+  return tableWarehouse(options.table, true);
 }
+
+const sqlString = (value: string): string => value.replace(/'/g, "''");

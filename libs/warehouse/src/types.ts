@@ -43,6 +43,8 @@ export interface Warehouse {
    * column has another type or mode: not retryable).
    */
   connect(): Promise<void>;
+  /** Checks the warehouse answers now (readiness), cheaply. Errors: TAXI_ERR_WAREHOUSE_UNAVAILABLE. */
+  ping(): Promise<void>;
   /**
    * Restores a partition's write position from a checkpoint string the caller stored with its
    * committed Kafka offset (undefined: start fresh). Call on partition assignment, before writes.
@@ -57,6 +59,19 @@ export interface Warehouse {
   writeBatch(batch: WarehouseBatch): Promise<WriteOutcome>;
   /** The checkpoint to store with the Kafka offset after the partition's last written batch. */
   checkpoint(partitionKey: string): string;
+  /**
+   * Replay staging: a warehouse over a new, empty table `name` of the same dataset/database with
+   * the processed schema (a table left by an earlier run is dropped first). Write to it with
+   * writeBatch, then publish it with replaceMonth. Call connect() on the result; close() it after.
+   */
+  staging(name: string): Promise<Warehouse>;
+  /**
+   * Replaces every row of (service, month) (`source_month`) in the main table with the staging
+   * table's rows and drops the staging table, in one transaction: a reader sees the month before or
+   * after, never half-replaced or doubled. Returns the month's row count afterwards.
+   * Errors: TAXI_ERR_WAREHOUSE_WRITE (nothing changed), TAXI_ERR_WAREHOUSE_UNAVAILABLE.
+   */
+  replaceMonth(service: string, month: string, staging: string): Promise<number>;
   /** Runs a query (standard SQL; the table is named `trips`) and returns rows as plain objects. */
   query(sql: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
