@@ -21,10 +21,11 @@ import { embeddedScope } from './scopes/embedded.js';
 import { ingestScope } from './scopes/ingest.js';
 import { process1Scope } from './scopes/process-1.js';
 import { process2Scope } from './scopes/process-2.js';
+import { replayScope } from './scopes/replay.js';
 import { sinksScope } from './scopes/sinks.js';
 
 /** In the order they run. */
-const SCOPES: readonly Scope[] = [decodeScope, ingestScope, process1Scope, process2Scope, embeddedScope, sinksScope];
+const SCOPES: readonly Scope[] = [decodeScope, ingestScope, process1Scope, process2Scope, replayScope, embeddedScope, sinksScope];
 const IDLE_SECONDS = 3;
 const RAW_PARTITIONS = 6;
 

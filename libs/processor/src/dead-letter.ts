@@ -21,6 +21,8 @@ export interface DeadLetter {
   readonly values?: Record<string, unknown>;
   readonly valueBase64?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Set by a replay: its run id (a replayed month's rejects are sent again, tagged). */
+  readonly replay?: string;
 }
 
 /** Where dead letters go. write resolves once they are durable (the processor commits after). */
