@@ -1,10 +1,14 @@
 import type { z } from 'zod';
 import { AppError } from '../../errors/src/index.js';
 
+/**
+ * The input value at a zod issue's path. Where the path goes below a plain value (a list given as
+ * the string "a,b" and split by the schema, whose issue names item 1), that value is the one shown.
+ */
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let value = input;
   for (const part of path) {
-    if (value === null || typeof value !== 'object') return undefined;
+    if (value === null || typeof value !== 'object') return value;
     value = (value as Record<PropertyKey, unknown>)[part];
   }
   return value;

@@ -30,6 +30,11 @@ t.test('every bad key is listed with its path, what was expected and the value',
   t.match(err.message, /taxi\.bus\.kafka: bus\.kafka is required when bus\.kind is kafka/);
 });
 
+t.test('a bad item of a list given as a string shows the string', async (t) => {
+  const err = t.throws(() => loadConfig({ env: { TAXI__BUS__KIND: 'kafka', TAXI__BUS__KAFKA__BROKERS: 'a:9092,,' } })) as unknown as AppError;
+  t.match(err.message, /taxi\.bus\.kafka\.brokers\.\d: .*got "a:9092,,"/);
+});
+
 t.test('secrets are never shown', async (t) => {
   t.same(redact({ bus: { kafka: { saslPassword: 'hunter2', brokers: ['a'] } } }), { bus: { kafka: { saslPassword: '[redacted]', brokers: ['a'] } } });
 });

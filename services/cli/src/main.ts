@@ -3,9 +3,11 @@ import type { Command } from './args.js';
 import { ingestCommand } from './commands/ingest.js';
 import { processCommand } from './commands/process.js';
 import { queryCommand } from './commands/query.js';
+import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
+import { serveIngestorCommand } from './commands/serve-ingestor.js';
 
-const COMMANDS: readonly Command[] = [runCommand, ingestCommand, processCommand, queryCommand];
+const COMMANDS: readonly Command[] = [runCommand, ingestCommand, serveIngestorCommand, processCommand, replayCommand, queryCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

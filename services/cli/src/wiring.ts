@@ -1,5 +1,6 @@
 // Composition: builds the adapters a command needs from the validated config. Only services wire.
 import { pino } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 import type { Logger } from 'pino';
 import { kafkaBus, memoryBus } from '../../../libs/bus/src/index.js';
 import type { Bus } from '../../../libs/bus/src/index.js';
@@ -9,13 +10,26 @@ import { gcsObjectStore, localDirObjectStore } from '../../../libs/objectstore/s
 import type { ObjectStore } from '../../../libs/objectstore/src/index.js';
 import { tlcFileName } from '../../../libs/schema/src/month.js';
 import type { MonthRef } from '../../../libs/schema/src/month.js';
+import type { ParquetCodec } from '../../../libs/parquet/src/index.js';
 import { httpSource, localFileSource } from '../../../libs/source/src/index.js';
 import type { Source } from '../../../libs/source/src/index.js';
+import { bigQueryWarehouse, duckDbWarehouse } from '../../../libs/warehouse/src/index.js';
+import type { Warehouse } from '../../../libs/warehouse/src/index.js';
 
 /** The CLI logs JSON to stderr (stdout carries the command's result). */
-export function cliLogger(config: Readonly<ServiceConfig>): Logger {
-  // Synchronous: a CLI exits right after its last line, and an async destination would drop it.
-  return pino({ level: config.log.level, base: { service: 'taxi-cli' } }, pino.destination({ fd: 2, sync: true }));
+export function cliLogger(config: Readonly<ServiceConfig>, name = 'taxi-cli'): Logger {
+  return logger(config.log, name);
+}
+
+/**
+ * pino to stderr: JSON lines, or pretty lines on a terminal (log.format auto) or when asked.
+ * Synchronous: a CLI exits right after its last line, and an async destination would drop it.
+ */
+export function logger(log: Readonly<ServiceConfig['log']>, name: string): Logger {
+  const options = { level: log.level, base: { service: name } };
+  const pretty = log.format === 'pretty' || (log.format === 'auto' && process.stderr.isTTY);
+  if (!pretty) return pino(options, pino.destination({ fd: 2, sync: true }));
+  return pino(options, PinoPretty({ destination: 2, sync: true, colorize: process.stderr.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
 }
 
 export function buildBus(config: Readonly<ServiceConfig>, log: Logger): Bus {
@@ -26,6 +40,11 @@ export function buildBus(config: Readonly<ServiceConfig>, log: Logger): Bus {
 export function buildStore(config: Readonly<ServiceConfig>): ObjectStore {
   if (config.objectStore.kind === 'gcs' && config.objectStore.gcs) return gcsObjectStore(config.objectStore.gcs);
   return localDirObjectStore(config.objectStore.local);
+}
+
+export function buildWarehouse(config: Readonly<ServiceConfig>, codec: ParquetCodec): Warehouse {
+  if (config.warehouse.kind === 'bigquery' && config.warehouse.bigquery) return bigQueryWarehouse(config.warehouse.bigquery);
+  return duckDbWarehouse(config.warehouse.duckdb, codec);
 }
 
 /**
