@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
 import { loadConfig } from '../../../../libs/config/src/index.js';
 import { AppError } from '../../../../libs/errors/src/index.js';
 import { monthKey, monthRefFromFileName, parseMonthRef, tlcFileName } from '../../../../libs/schema/src/month.js';
@@ -10,11 +9,13 @@ import type { Command } from '../args.js';
 import { runEmbedded } from '../embedded.js';
 import type { EmbeddedRunResult } from '../embedded.js';
 import { progressLine } from '../progress.js';
+import { serveRun } from '../run-serve.js';
+import { logger } from '../wiring.js';
 
 const SAMPLES_DIR = fileURLToPath(new URL('../../../../data/samples/', import.meta.url));
 const DEFAULT_MONTH: MonthRef = { service: 'green', year: 2024, month: 1 };
 
-const usage = `Usage: taxi run [--service S --month YYYY-MM] [--source FILE] [--out DIR] [--pool N] [--json]
+const usage = `Usage: taxi run [--service S --month YYYY-MM] [--source FILE] [--out DIR] [--pool N] [--json] [--serve [--port N]]
 
 Runs the whole pipeline embedded, with no cloud and no broker: the month is ingested into an
 in-process bus, transformed in a worker pool, written as Parquet to a local object store and into
@@ -27,6 +28,9 @@ shipped real month (data/samples/${tlcFileName(DEFAULT_MONTH)}). Running a month
   --out DIR          where outputs go (default: out)
   --pool N           transform worker threads (default: the machine's cores)
   --json             print one JSON object as the last line of stdout
+  --serve            then serve the dashboard (/dashboard) and /healthz /readyz /metrics /status
+                     on http.host:http.port until Ctrl-C or SIGTERM; the URL goes to stderr
+  --port N           the port for --serve (default: http.port, 9464; 0: any free port)
   -h, --help         this text`;
 
 export const runCommand: Command = {
@@ -37,23 +41,34 @@ export const runCommand: Command = {
     const { values } = parseCommandArgs('run', args, {
       service: { type: 'string' }, month: { type: 'string' }, source: { type: 'string' }, out: { type: 'string', default: 'out' },
       pool: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+      serve: { type: 'boolean', default: false }, port: { type: 'string' },
     });
     if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
     const { ref, path } = resolveSource(values.service, values.month, values.source);
     const poolSize = values.pool === undefined ? availableParallelism() : Number(values.pool);
     if (!Number.isInteger(poolSize) || poolSize < 1) throw new AppError('TAXI_ERR_CLI_USAGE', `--pool should be a positive integer, got '${values.pool ?? ''}'`);
+    const http = values.serve ? httpOptions(values.port) : undefined;
+    if (!http && values.port !== undefined) throw new AppError('TAXI_ERR_CLI_USAGE', 'taxi run: --port goes with --serve');
     // The embedded run is quiet unless asked (TAXI__LOG__LEVEL): its summary is the output.
-    const level = process.env.TAXI__LOG__LEVEL === undefined ? 'warn' : loadConfig().log.level;
-    const log = pino({ level, base: { service: 'taxi-run' } }, pino.destination({ fd: 2, sync: true }));
+    const config = loadConfig();
+    const log = logger({ ...config.log, level: process.env.TAXI__LOG__LEVEL === undefined ? 'warn' : config.log.level }, 'taxi-run');
     const bar = progressLine(process.stderr.isTTY);
     const result = await runEmbedded({
       ref, source: path, outDir: values.out, poolSize, log,
       onProgress: (p) => { bar.update(p.phase === 'ingest' ? `ingesting ${p.rows.toLocaleString('en-US')} rows` : `processing ${p.rows.toLocaleString('en-US')} / ${p.total.toLocaleString('en-US')} rows`); },
     }).finally(() => { bar.done(); });
     process.stdout.write(values.json ? `${JSON.stringify(jsonSummary(result))}\n` : formatSummary(ref, path, poolSize, result));
-    return 0;
+    return http ? serveRun({ outDir: values.out, ...http, status: { service: ref.service, month: monthKey(ref), source: path, summary: jsonSummary(result) } }) : 0;
   },
 };
+
+/** Where --serve listens: the config's http.host and http.port, --port first. Checked before the run starts. */
+function httpOptions(port: string | undefined): { host: string; port: number } {
+  const n = port === undefined ? undefined : /^\d{1,5}$/.test(port) ? Number(port) : NaN;
+  if (n !== undefined && !(Number.isInteger(n) && n >= 0 && n <= 65535)) throw new AppError('TAXI_ERR_CLI_USAGE', `--port should be an integer from 0 to 65535, got '${port ?? ''}'`);
+  const { http } = loadConfig(n === undefined ? {} : { overrides: { http: { port: n } } });
+  return { host: http.host, port: http.port };
+}
 
 function resolveSource(service: string | undefined, month: string | undefined, source: string | undefined): { ref: MonthRef; path: string } {
   if ((service === undefined) !== (month === undefined)) throw new AppError('TAXI_ERR_CLI_USAGE', 'taxi run: --service and --month go together');
