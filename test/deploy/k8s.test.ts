@@ -107,7 +107,7 @@ function checks(tools: K8sTools): void {
     type Rules = { groups: { rules: { alert?: string; record?: string; expr: string }[] }[] };
     const rules = ofKind(app, 'PrometheusRule').flatMap((r) => spec<Rules>(r).groups.flatMap((g) => g.rules));
     queries.push(...rules.map((r) => ({ name: `alert ${r.alert ?? r.record ?? '?'}`, expr: r.expr })));
-    for (const metric of ['taxi_processor_rows_in_total', 'taxi_processor_rows_out_total', 'taxi_processor_rows_rejected_total', 'taxi_processor_consumer_lag', 'taxi_processor_dlq_messages_total']) {
+    for (const metric of ['taxi_processor_rows_in_total', 'taxi_processor_rows_out_total', 'taxi_processor_rows_rejected_total', 'taxi_processor_consumer_lag_messages', 'taxi_processor_dlq_messages_total']) {
       t.ok(queries.some((q) => q.name.startsWith('dashboard') && q.expr.includes(metric)), `the dashboard shows ${metric}`);
     }
     t.same(rules.map((r) => r.alert).sort(), ['TaxiConservationBroken', 'TaxiConsumerLagGrowing', 'TaxiDlqRateHigh', 'TaxiPodsNotReady', 'TaxiRejectRatioHigh']);

@@ -24,8 +24,9 @@ export function processorEnv(p: ProcessorEnv): NodeJS.ProcessEnv {
 
 export interface Child { readonly proc: ChildProcess; readonly stderr: () => string; readonly exited: Promise<number | null> }
 
-export function startProcessor(t: Test, env: NodeJS.ProcessEnv, idleSeconds = 3): Child {
-  const proc = spawn(process.execPath, [taxi, 'process', '--brokers', servers.kafkaBrokers.join(','), '--exit-when-idle', String(idleSeconds)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+/** `brokers`: the shared test broker unless a test runs its own (test/helpers/dedicated-kafka.ts). */
+export function startProcessor(t: Test, env: NodeJS.ProcessEnv, idleSeconds = 3, brokers: readonly string[] = servers.kafkaBrokers): Child {
+  const proc = spawn(process.execPath, [taxi, 'process', '--brokers', brokers.join(','), '--exit-when-idle', String(idleSeconds)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr.on('data', (d: Buffer) => { err += d.toString(); });
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => { resolve(code); }));

@@ -135,7 +135,7 @@ t.test('SIGTERM mid-month drains, commits and exits 0; /metrics and /readyz answ
   t.match(metrics, /^taxi_processor_rows_rejected_total\{service="yellow",reason="[a-z_]+"\} \d+/m, 'rejects counted by reason');
   t.match(metrics, /^taxi_processor_batch_duration_seconds_bucket/m, 'batch latency histogram');
   t.match(metrics, /^taxi_processor_pool_utilization_ratio \d/m, 'pool utilization');
-  t.match(metrics, /^taxi_processor_consumer_lag\{partition="\d"\} \d+/m, 'lag per partition');
+  t.match(metrics, /^taxi_processor_consumer_lag_messages\{partition="\d"\} \d+/m, 'lag per partition');
   t.match(metrics, /^taxi_processor_in_flight_messages [0-2]$/m, 'messages in flight, bounded by maxInFlight (2)');
   t.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200, 'ready while running');
   first.proc.kill('SIGTERM');

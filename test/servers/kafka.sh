@@ -18,7 +18,10 @@
 # Environment (defaults): KAFKA_VERSION (4.4.0), KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (19093),
 #   KAFKA_HEAP_OPTS (-Xms512m -Xmx512m), KAFKA_JVM_OPTS (G1, C1-only JIT; see below),
 #   KAFKA_START_TIMEOUT seconds (90), JAVA_HOME (java on PATH),
-#   TAXI_MAVEN_REPO (Maven local repository, $TAXI_CACHE_DIR/m2).
+#   TAXI_MAVEN_REPO (Maven local repository, $TAXI_CACHE_DIR/m2),
+#   TAXI_SERVERS_DIR (.servers): the state (data, pid file, broker.log) lives in $TAXI_SERVERS_DIR/kafka.
+#   A second, independent broker: another TAXI_SERVERS_DIR with other KAFKA_PORT and
+#   KAFKA_CONTROLLER_PORT (test/helpers/dedicated-kafka.ts); start, stop and status then act on it alone.
 
 # shellcheck source=test/servers/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -153,7 +156,9 @@ wait_ready() {
   local pid=$1 t0=$2
   local deadline=$(( $(date +%s) + KAFKA_START_TIMEOUT ))
   until grep -q 'Kafka Server started' "$logfile" 2>/dev/null && port_open "$KAFKA_PORT"; do
-    if not_running; then
+    # pid_gone, not not_running: right after the fork the child has not exec'd java yet, so its
+    # command line lacks the -Dtaxi.stream.kafka tag running_pid looks for.
+    if pid_gone "$pid"; then
       tail -n 40 "$logfile" >&2 || true
       rm -f "$pidfile"
       die "kafka: exited during startup (log: $logfile)"

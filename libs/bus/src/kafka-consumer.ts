@@ -21,9 +21,14 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
 /** A kafkajs consumer-group member with manual commits (read_committed). */
 export function kafkaGroupConsumer(input: KafkaBusOptions, group: KafkaGroupOptions): GroupConsumer {
   const options = kafkaBusOptionsSchema.parse(input);
-  const kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, connectionTimeout: options.connectionTimeoutMs, ssl: kafkaSsl(options.tls),
-    requestTimeout: options.requestTimeoutMs, retry: { retries: options.retries }, logLevel: logLevel.NOTHING });
+  const client = { clientId: options.clientId, brokers: options.brokers, connectionTimeout: options.connectionTimeoutMs, ssl: kafkaSsl(options.tls),
+    requestTimeout: options.requestTimeoutMs, logLevel: logLevel.NOTHING };
+  const kafka = new Kafka({ ...client, retry: { retries: options.retries } });
   const admin = kafka.admin();
+  // lag() feeds /metrics and /status: a client of its own with short retries (its connection and
+  // metadata follow the client's retry settings, not the admin's), so a scrape with the broker
+  // away fails within a second or so, not after the full backoff; the next scrape asks again.
+  const monitor = new Kafka({ ...client, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 } }).admin();
   const consumer: Consumer = kafka.consumer({ groupId: group.groupId, readUncommitted: false, sessionTimeout: group.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: 3_000, rebalanceTimeout: 60_000, allowAutoTopicCreation: false, maxWaitTimeInMs: 250, retry: { retries: options.retries } });
   let owned = new Set<number>();
@@ -34,6 +39,7 @@ export function kafkaGroupConsumer(input: KafkaBusOptions, group: KafkaGroupOpti
       topicName = topic;
       try {
         await admin.connect();
+        await monitor.connect();
         await consumer.connect();
         await consumer.subscribe({ topics: [topic], fromBeginning: true });
       } catch (error) {
@@ -49,7 +55,10 @@ export function kafkaGroupConsumer(input: KafkaBusOptions, group: KafkaGroupOpti
         const revoked = [...owned].map((partition) => ({ topic, partition }));
         const added = [...now];
         owned = now;
-        pendingAssignment = pendingAssignment.then(async () => {
+        // A failed assignment (offsets unreadable with the broker away during a rejoin, the object
+        // store down) fails the next batch instead, retryable: kafkajs retries the fetch, then
+        // restarts the consumer, which rejoins and assigns again. Never an unhandled rejection.
+        pendingAssignment = pendingAssignment.catch(() => undefined).then(async () => {
           if (revoked.length > 0) await handlers.onRevoked(revoked);
           if (added.length === 0) return;
           const committed = await admin.fetchOffsets({ groupId: group.groupId, topics: [topic] });
@@ -59,7 +68,18 @@ export function kafkaGroupConsumer(input: KafkaBusOptions, group: KafkaGroupOpti
             return { topic, partition, committed: offset === undefined || offset === '-1' ? undefined : offset };
           });
           await handlers.onAssigned(assigned);
+        }).catch((error: unknown) => {
+          const failed = new AppError('TAXI_ERR_BUS_UNAVAILABLE', `assignment of ${topic} partitions ${added.join(',')} failed: ${messageOf(error)}`, { retryable: true, cause: error });
+          handlers.onError?.(failed, true);
+          throw failed;
         });
+        pendingAssignment.catch(() => undefined);
+      });
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        // kafkajs restarts the consumer itself after a retriable crash (a broker gone): it rejoins
+        // the group, and GROUP_JOIN above revokes and reassigns. A crash it does not restart
+        // leaves a member that fetches nothing: the handler must hear of it.
+        handlers.onError?.(new AppError('TAXI_ERR_BUS_UNAVAILABLE', `Kafka consumer for ${topic} crashed: ${payload.error.message}`, { retryable: payload.restart, cause: payload.error }), payload.restart);
       });
       await consumer.run({
         autoCommit: false,
@@ -87,9 +107,13 @@ export function kafkaGroupConsumer(input: KafkaBusOptions, group: KafkaGroupOpti
     },
     async lag() {
       if (topicName === '') return [];
-      const [high, committed] = await Promise.all([admin.fetchTopicOffsets(topicName), admin.fetchOffsets({ groupId: group.groupId, topics: [topicName] })]);
-      const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-      return high.filter((h) => owned.has(h.partition)).map((h) => ({ partition: h.partition, lag: Math.max(0, Number(h.high) - Math.max(0, done.get(h.partition) ?? 0)) }));
+      const [high, committed] = await Promise.all([monitor.fetchTopicOffsets(topicName), monitor.fetchOffsets({ groupId: group.groupId, topics: [topicName] })])
+        .catch((error: unknown) => { throw new AppError('TAXI_ERR_BUS_UNAVAILABLE', `lag of ${topicName}: ${messageOf(error)}`, { retryable: true, cause: error }); });
+      const done = new Map((committed[0]?.partitions ?? []).filter((p) => p.offset !== '-1').map((p) => [p.partition, p.offset]));
+      return high.filter((h) => owned.has(h.partition)).map((h) => {
+        const next = done.get(h.partition);
+        return { partition: h.partition, committed: next, high: h.high, lag: Math.max(0, Number(h.high) - Number(next ?? 0)) };
+      });
     },
     pause() {
       if (topicName !== '') consumer.pause([{ topic: topicName }]);
@@ -98,6 +122,7 @@ export function kafkaGroupConsumer(input: KafkaBusOptions, group: KafkaGroupOpti
       await consumer.stop().catch(() => undefined);
       await consumer.disconnect().catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
+      await monitor.disconnect().catch(() => undefined);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { isAppError } from '../../errors/src/index.js';
 import type { AssignedPartition, BusMessage, GroupConsumer } from '../../bus/src/index.js';
 import type { ObjectStore } from '../../objectstore/src/index.js';
 import type { ParquetSink } from '../../sinks/src/index.js';
@@ -44,6 +45,7 @@ export class KafkaProcessor {
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
   #failure: Error | undefined;
+  #lastError: { readonly at: string; readonly message: string; readonly code?: string } | undefined;
   #running: Promise<void> | undefined;
   #lastActivity: number | undefined;
 
@@ -51,7 +53,7 @@ export class KafkaProcessor {
 
   /** Starts consuming; resolves once the consumer runs. `failed` rejects on a fatal error. */
   async start(): Promise<void> {
-    this.#timer = setInterval(() => { this.commit().catch((e: unknown) => { this.#fail(e); }); }, this.#d.commitIntervalMs);
+    this.#timer = setInterval(() => { this.commit().catch((e: unknown) => { this.#retryOrFail(e, 'commit failed; the next interval retries'); }); }, this.#d.commitIntervalMs);
     this.#running = this.#d.consumer.run(this.#d.topic, {
       onAssigned: (parts) => this.#assigned(parts),
       onRevoked: async (parts) => {
@@ -63,11 +65,21 @@ export class KafkaProcessor {
         for (const p of parts) this.#d.parquet.discard(this.#d.topic, p.partition);
       },
       onMessage: (m) => this.#accept(m),
+      onError: (error, restarting) => {
+        if (restarting) this.#note(error, 'consumer stopped fetching; it rejoins the group by itself');
+        else this.#fail(error);
+      },
     });
     await this.#running;
   }
 
   get failure(): Error | undefined { return this.#failure; }
+
+  /** The latest error seen, fatal or retried (for /status); undefined when none yet. */
+  get lastError(): { readonly at: string; readonly message: string; readonly code?: string } | undefined { return this.#lastError; }
+
+  /** An error the caller will retry past (a commit with the broker away): logged and kept for /status if retryable, else fatal. */
+  noteError(error: unknown, what: string): void { this.#retryOrFail(error, what); }
 
   /** Messages accepted and not yet durable in every sink (the taxi_processor_in_flight_messages gauge). */
   get inFlight(): number { return this.#inFlight; }
@@ -83,7 +95,23 @@ export class KafkaProcessor {
 
   #fail(error: unknown): void {
     this.#failure ??= error instanceof Error ? error : new Error(String(error));
+    this.#remember(this.#failure);
     this.#d.log.error({ err: this.#failure }, 'processor failed');
+  }
+
+  /** A retryable error (AppError.retryable) is logged and remembered; any other is fatal. */
+  #retryOrFail(error: unknown, what: string): void {
+    if (isAppError(error) && error.retryable) this.#note(error, what);
+    else this.#fail(error);
+  }
+
+  #note(error: Error, what: string): void {
+    this.#remember(error);
+    this.#d.log.warn({ err: error }, what);
+  }
+
+  #remember(error: Error): void {
+    this.#lastError = { at: new Date().toISOString(), message: error.message, ...(isAppError(error) ? { code: error.code } : {}) };
   }
 
   async #assigned(parts: readonly AssignedPartition[]): Promise<void> {

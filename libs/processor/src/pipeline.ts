@@ -56,6 +56,9 @@ export class Pipeline {
   /** Share of the pool's capacity in use, 0-1 (for metrics and backpressure). */
   get utilization(): number { return this.#pool.utilization; }
 
+  /** The pool has worker threads to run transforms (false once closed): part of readiness. */
+  get poolUp(): boolean { return this.#pool.threads.length > 0; }
+
   /** Processes one message; resolves when it is durable in every sink. */
   async handle(message: BusMessage): Promise<void> {
     const key = `${message.topic}/${message.partition}`;

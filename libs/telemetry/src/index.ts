@@ -1,4 +1,10 @@
+export { DASHBOARD_SQL, dashboardData, registerDashboard, sumRejected } from './dashboard.js';
+export type { DashboardData, DashboardSources, DashboardWarehouse } from './dashboard.js';
 export { buildHttpApp } from './http.js';
-export type { HealthChecks } from './http.js';
+export type { HealthChecks, ReadyCheck } from './http.js';
+export { ingestorMetrics } from './ingestor-metrics.js';
+export type { IngestorMetrics } from './ingestor-metrics.js';
 export { processorMetrics } from './processor-metrics.js';
 export type { ProcessorMetrics } from './processor-metrics.js';
+export { readiness } from './readiness.js';
+export type { Probe, ProbeResult, Readiness, ReadinessOptions } from './readiness.js';

@@ -25,7 +25,7 @@ export function processorMetrics(registry: Registry, sources: {
     collect() { this.set(sources.poolUtilization()); } });
   if (sources.consumerLag) {
     const lag = sources.consumerLag;
-    new Gauge({ name: 'taxi_processor_consumer_lag', help: 'Messages on the raw topic not yet committed by the group, per owned partition', labelNames: ['partition'], registers,
+    new Gauge({ name: 'taxi_processor_consumer_lag_messages', help: 'Messages on the raw topic not yet committed by the group, per owned partition', labelNames: ['partition'], registers,
       async collect() {
         this.reset();
         for (const l of await lag().catch(() => [])) this.set({ partition: String(l.partition) }, l.lag);

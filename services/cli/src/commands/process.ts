@@ -6,10 +6,11 @@ import { parquetWasmCodec } from '../../../../libs/parquet/src/index.js';
 import { busDeadLetters, CheckpointStore, KafkaProcessor, Pipeline } from '../../../../libs/processor/src/index.js';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ParquetSink } from '../../../../libs/sinks/src/index.js';
-import { buildHttpApp, processorMetrics } from '../../../../libs/telemetry/src/index.js';
+import { buildHttpApp, processorMetrics, registerDashboard, sumRejected } from '../../../../libs/telemetry/src/index.js';
 import { bigQueryWarehouse, duckDbWarehouse } from '../../../../libs/warehouse/src/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
+import { processorHealth } from '../processor-health.js';
 import { buildBus, buildStore, cliLogger } from '../wiring.js';
 
 const usage = `Usage: taxi process [--brokers LIST] [--config FILE] [--exit-when-idle SECONDS]
@@ -48,7 +49,7 @@ export const processCommand: Command = {
       (file) => {
         if (file.topic !== config.topics.raw) return;
         processor.noteFlushed(file.partition, file.lastOffset);
-        processor.commit().catch((error: unknown) => { log.warn({ err: error }, 'commit after a file write failed; the next commit retries'); });
+        processor.commit().catch((error: unknown) => { processor.noteError(error, 'commit after a file write failed; the next commit retries'); });
       });
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'taxi_processor_' });
@@ -64,23 +65,21 @@ export const processCommand: Command = {
 
     let stopping: Promise<number> | undefined;
     let started = false;
-    const app = buildHttpApp(registry, {
-      live: () => processor.failure === undefined,
-      ready: async () => {
-        const checks = { started, notDraining: stopping === undefined, healthy: processor.failure === undefined };
-        return { ok: Object.values(checks).every(Boolean), checks };
-      },
-      status: async () => ({ groupId, topic: config.topics.raw, lag: await consumer.lag().catch(() => []), lastError: processor.failure?.message ?? null,
-        months: Object.fromEntries(pipeline.counts) }),
-    });
+    const health = processorHealth({ bus, store, warehouse, pipeline, processor, consumer, groupId, topic: config.topics.raw,
+      started: () => started, draining: () => stopping !== undefined, readiness: config.http.readiness });
+    await health.start();
+    const app = buildHttpApp(registry, health.health);
+    // Rejects never reach the warehouse: the dashboard shows this processor's counts since it started.
+    registerDashboard(app, { warehouse, rejects: () => sumRejected(pipeline.counts.values()) });
     const address = await app.listen({ host: config.http.host, port: config.http.port });
-    log.info({ address }, 'http: /healthz /readyz /metrics /status');
+    log.info({ address }, 'http: /healthz /readyz /metrics /status /dashboard');
     const stop = (why: string): Promise<number> => {
       stopping ??= (async () => {
         log.info({ why }, 'stopping: drain, flush, commit');
         const deadline = setTimeout(() => { log.error('shutdown deadline passed'); process.exit(1); }, config.processor.shutdownDeadlineMs);
         try {
           await processor.stop();
+          health.stop();
           await pipeline.close();
           await parquet.close();
           await Promise.all([warehouse.close(), bus.close(), store.close(), codec.destroy(), app.close()]);
