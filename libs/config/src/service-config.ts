@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { kafkaBusOptionsSchema } from '../../bus/src/options.js';
+import { continuousIngestOptionsSchema } from '../../ingest/src/continuous-options.js';
 import { topicsSchema } from '../../ingest/src/settings.js';
 import { gcsObjectStoreOptionsSchema, localDirObjectStoreOptionsSchema } from '../../objectstore/src/options.js';
 import { parquetSinkOptionsSchema } from '../../sinks/src/parquet-sink.js';
@@ -41,12 +42,18 @@ export const serviceConfigSchema = z.strictObject({
     commitIntervalMs: z.number().int().positive().default(1_000).describe('how often durable offsets are committed, in milliseconds'),
     shutdownDeadlineMs: z.number().int().positive().default(30_000).describe('SIGTERM: drain, flush and commit within this many milliseconds, else exit 1'),
   }).prefault({}),
+  ingestor: continuousIngestOptionsSchema.prefault({}).describe('taxi serve-ingestor: which months to discover at source.http, how often, and how far back'),
   http: z.strictObject({
     host: z.string().default('0.0.0.0').describe('address /healthz /readyz /metrics /status listen on'),
     port: z.number().int().min(0).max(65535).default(9464).describe('port (0: any free port)'),
+    readiness: z.strictObject({
+      intervalMs: z.number().int().positive().default(5_000).describe('how often /readyz probes the bus, object store and warehouse in the background, in milliseconds'),
+      timeoutMs: z.number().int().positive().default(3_000).describe('a probe with no answer within this many milliseconds counts as failed'),
+    }).prefault({}),
   }).prefault({}),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    format: z.enum(['auto', 'json', 'pretty']).default('auto').describe('auto: pretty on a terminal, JSON lines otherwise (pods, pipes, files)'),
   }).prefault({}),
 });
 

@@ -43,6 +43,11 @@ export interface IngestOptions {
   readonly topics: Topics;
   readonly force?: boolean;
   readonly onProgress?: (progress: IngestProgress) => void;
+  /**
+   * Aborts the month: the download stops (its `.part` is kept for a resume) or the transaction is
+   * aborted before the next row group, and the promise rejects with the signal's reason.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** raw/{service}/{yyyy}/{mm}/{original file name} */
@@ -70,7 +75,11 @@ export async function ingestMonth(ref: MonthRef, deps: IngestDeps, options: Inge
   const report = (p: Omit<IngestProgress, 'rowGroups'> & { rowGroups?: number }): void => options.onProgress?.({ rowGroups: 0, ...p });
 
   report({ phase: 'fetch', rowGroupsDone: 0, rows: 0, bytes: 0 });
-  const file = await deps.source.fetch(ref, { onProgress: (bytes) => { report({ phase: 'fetch', rowGroupsDone: 0, rows: 0, bytes }); } });
+  const file = await deps.source.fetch(ref, {
+    onProgress: (bytes) => { report({ phase: 'fetch', rowGroupsDone: 0, rows: 0, bytes }); },
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  options.signal?.throwIfAborted();
   report({ phase: 'raw-copy', rowGroupsDone: 0, rows: 0, bytes: file.sizeBytes });
   const raw = rawKey(ref, file.fileName);
   await deps.store.putFile(raw, file.path, { contentType: 'application/vnd.apache.parquet', metadata: { sha256: file.sha256, source: file.uri } });
@@ -126,6 +135,7 @@ async function produceMonth(
     const decoded = await (next as Promise<Table>);
     next = g + 1 < groups.length ? reader.readRowGroup(g + 1) : undefined;
     next?.catch(() => undefined); // surfaced when awaited; avoids an unhandled rejection meanwhile
+    options.signal?.throwIfAborted();
     const { table, unknownColumns } = normalizeRowGroup({ table: decoded, schema, file: file.fileName, rowGroup: g });
     unknownColumns.forEach((c) => unknown.add(c));
     const round: { slice: Slice; partition: number }[] = [];
