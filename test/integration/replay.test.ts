@@ -1,7 +1,7 @@
 // `taxi replay` on the real broker, with the BigQuery emulator as the warehouse and a local object
 // store, while a live `taxi process` keeps running: the replayed month equals the fresh run row
 // for row, other months are untouched, the live group's offsets do not move, and a replay killed
-// midway converges when run again. Also: a month whose offsets are gone, and one not yet processed.
+// midway converges when run again (the shipped green month, and small synthetic yellow ones). Also: a month whose offsets are gone, and one not yet processed.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -31,7 +31,6 @@ import { writeSyntheticYellowMonth } from '../helpers/synthetic-month.js';
 const taxi = fileURLToPath(new URL('../../bin/taxi.js', import.meta.url));
 const sample = (name: string): string => fileURLToPath(new URL(`../../data/samples/${name}`, import.meta.url));
 const JAN = sample('green_tripdata_2024-01.parquet');
-const FEB22 = sample('green_tripdata_2022-02.parquet');
 const codec = parquetWasmCodec();
 t.teardown(() => codec.destroy());
 
@@ -82,7 +81,8 @@ async function parquetMonth(objects: string, store: ObjectStore, ref: MonthRef):
 
 interface Run { readonly code: number | null; readonly stdout: string; readonly stderr: string }
 
-function replay(t: Test, env: NodeJS.ProcessEnv, args: string[], killWhen?: (stderr: string) => boolean): Promise<Run> {
+/** Runs `taxi replay`; `watch` sees its stderr so far on every chunk, with a way to kill it. */
+function replay(t: Test, env: NodeJS.ProcessEnv, args: string[], watch?: (stderr: string, kill: () => void) => void): Promise<Run> {
   const proc = spawn(process.execPath, [taxi, 'replay', '--brokers', servers.kafkaBrokers.join(','), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => { if (proc.exitCode === null) proc.kill('SIGKILL'); });
   let stdout = '';
@@ -90,7 +90,7 @@ function replay(t: Test, env: NodeJS.ProcessEnv, args: string[], killWhen?: (std
   proc.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
   proc.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
-    if (killWhen?.(stderr) && proc.exitCode === null) proc.kill('SIGKILL');
+    watch?.(stderr, () => { if (proc.exitCode === null) proc.kill('SIGKILL'); });
   });
   return new Promise((resolve) => proc.on('exit', (code) => { resolve({ code, stdout, stderr }); }));
 }
@@ -99,7 +99,10 @@ t.test('replay while the live processor runs: equal to the fresh run, other mont
   const topics = { ...uniqueTopics(2), maxMessageBytes: 1024 * 1024 };
   const bus = await kafkaFor(t, topics);
   const janManifest = await ingest(t, JAN, topics, bus);
-  const febManifest = await ingest(t, FEB22, topics, bus);
+  // The other month: small and synthetic, so the BigQuery emulator (slow on appends) is quick.
+  const synthDir = tempDir(t, 'taxi-synth');
+  const synthetic = (month: number): string => writeSyntheticYellowMonth(join(synthDir, `yellow_tripdata_2024-0${month}.parquet`), { year: 2024, month, rows: 3_000, rowGroupRows: 3_000, seed: month });
+  const febManifest = await ingest(t, synthetic(2), topics, bus);
   const objects = tempDir(t, 'taxi-replay-objects');
   const dataset = uniqueName('taxi_replay', '_');
   const groupId = uniqueName('taxi-live');
@@ -118,7 +121,7 @@ t.test('replay while the live processor runs: equal to the fresh run, other mont
   const store = localDirObjectStore({ root: objects });
   await store.connect();
   const jan: MonthRef = { service: 'green', year: 2024, month: 1 };
-  const feb: MonthRef = { service: 'green', year: 2022, month: 2 };
+  const feb: MonthRef = { service: 'yellow', year: 2024, month: 2 };
   const fresh = { table: await warehouseMonth(warehouse, jan), files: await listing(store, monthPrefix('processed', jan)), parquet: await parquetMonth(objects, store, jan) };
   const other = { table: await warehouseMonth(warehouse, feb), files: await listing(store, monthPrefix('processed', feb)) };
   t.ok(fresh.table.rows > 50_000 && fresh.table.ids === fresh.table.rows, `the live run wrote the month once (${fresh.table.rows} rows)`);
@@ -131,14 +134,32 @@ t.test('replay while the live processor runs: equal to the fresh run, other mont
   const damaged = { table: await warehouseMonth(warehouse, jan), files: await listing(store, monthPrefix('processed', jan)) };
   t.ok(damaged.table.rows < fresh.table.rows, 'the damage shows in the warehouse');
 
-  // A replay killed while it reads: the live month is as it was.
-  const killed = await replay(t, env, ['--service', 'green', '--month', '2024-01'], (err) => err.includes('Parquet file written'));
+  // A replay killed while it reads: the live month is as it was. While it runs, its HTTP face.
+  let seen: { readyz: number; metrics: string; status: Record<string, unknown> } | undefined;
+  const killed = await replay(t, env, ['--service', 'green', '--month', '2024-01'], (err, kill) => {
+    const address = /"address":"(http:[^"]+)"/.exec(err)?.[1];
+    if (address && seen === undefined && err.includes('Parquet file written')) {
+      seen = { readyz: 0, metrics: '', status: {} };
+      void (async () => {
+        const readyz = await fetch(`${address}/readyz`);
+        const metrics = await (await fetch(`${address}/metrics`)).text();
+        const status = await (await fetch(`${address}/status`)).json() as Record<string, unknown>;
+        seen = { readyz: readyz.status, metrics, status };
+        kill();
+      })();
+    }
+  });
   t.equal(killed.code, null, 'the first replay was killed');
+  t.equal(seen?.readyz, 200, 'while it ran, /readyz was 200 (bus, object store, warehouse reachable)');
+  t.match(seen?.metrics, /taxi_replay_rows_read\{service="green",month="2024-01"\} [1-9]/, '/metrics had its progress');
+  t.match(seen?.metrics, /taxi_replay_phase\{service="green",month="2024-01",phase="read"\} 1/);
+  t.match(seen?.status, { service: 'green', month: '2024-01', phase: 'read', total: janManifest.rows }, '/status had its phase');
   t.same(await listing(store, monthPrefix('processed', jan)), damaged.files, 'a killed replay leaves the live files as they were');
   t.same(await warehouseMonth(warehouse, jan), damaged.table, 'and the live rows');
 
   const run = await replay(t, env, ['--service', 'green', '--month', '2024-01', '--json']);
-  t.equal(run.code, 0, `replay exits 0 ${run.stderr.slice(-1500)}`);
+  if (run.code !== 0) t.comment(run.stderr.split('\n').filter((l) => /TAXI_ERR|"level":[56]0|^taxi:/.test(l)).join('\n').slice(-3000));
+  t.equal(run.code, 0, 'replay exits 0');
   const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { rowsRead: number; rowsWritten: number; rowsRejected: Record<string, number>; warehouseRows: number; seconds: number };
   t.equal(result.rowsRead, janManifest.rows, 'the replay read every row of the month');
   t.equal(result.rowsRead, result.rowsWritten + Object.values(result.rowsRejected).reduce((s, n) => s + n, 0), 'conservation');
@@ -152,8 +173,7 @@ t.test('replay while the live processor runs: equal to the fresh run, other mont
 
   // The live processor kept running: it takes a new month.
   t.equal(live.proc.exitCode, null, 'the live processor is still running');
-  const synthetic = writeSyntheticYellowMonth(join(tempDir(t, 'taxi-synth'), 'yellow_tripdata_2024-03.parquet'), { year: 2024, month: 3, rows: 3_000, rowGroupRows: 3_000, seed: 7 });
-  const march = await ingest(t, synthetic, topics, bus);
+  const march = await ingest(t, synthetic(3), topics, bus);
   await untilProcessed(bus, groupId, [march]);
   t.ok((await warehouseMonth(warehouse, { service: 'yellow', year: 2024, month: 3 })).rows > 2_000, 'and wrote it');
   live.proc.kill('SIGTERM');

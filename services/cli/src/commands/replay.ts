@@ -8,7 +8,7 @@ import { replayMonth } from '../../../../libs/replay/src/index.js';
 import type { ReplayPhase, ReplayProgress, ReplayResult } from '../../../../libs/replay/src/index.js';
 import { monthKey, parseMonthRef } from '../../../../libs/schema/src/month.js';
 import type { MonthRef } from '../../../../libs/schema/src/month.js';
-import { buildHttpApp } from '../../../../libs/telemetry/src/index.js';
+import { buildHttpApp, readiness } from '../../../../libs/telemetry/src/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
 import { progressLine } from '../progress.js';
@@ -27,7 +27,7 @@ outage; run it again if it was interrupted. The live processors must have proces
   --month YYYY-MM    the month
   --brokers LIST     Kafka bootstrap brokers (or TAXI__BUS__KAFKA__BROKERS)
   --config FILE      JSON config file (or TAXI_CONFIG); environment TAXI__<PATH> and flags override it
-  --no-serve         do not serve /healthz /metrics /status on http.host:http.port while running
+  --no-serve         do not serve /healthz /readyz /metrics /status on http.host:http.port while running
   --json             print the result as one JSON line on stdout
   -h, --help         this text`;
 
@@ -58,16 +58,22 @@ export const replayCommand: Command = {
     const metrics = replayMetrics(registry, ref);
     let last: ReplayProgress = { phase: 'check', rows: 0, total: 0 };
     let lastError: string | null = null;
+    // /readyz: the bus, object store and warehouse answered their last background probe.
+    const probes = readiness({ bus: () => bus.ping(), objectStore: () => store.head('health/ping'), warehouse: () => warehouse.ping() }, config.http.readiness);
     const app = buildHttpApp(registry, {
       live: () => true,
-      ready: async () => ({ ok: true, checks: {} }),
+      ready: async () => {
+        const checks = Object.fromEntries(Object.entries(probes.snapshot()).map(([name, r]) => [name, r.ok ? { ok: true } : { ok: false, error: r.error ?? 'failed' }]));
+        return { ok: probes.ok, checks };
+      },
       status: async () => ({ service: ref.service, month, phase: last.phase, rows: last.rows, total: last.total, lastError }),
     });
-    if (!values['no-serve']) log.info({ address: await app.listen({ host: config.http.host, port: config.http.port }) }, 'http: /healthz /metrics /status');
+    if (!values['no-serve']) log.info({ address: await app.listen({ host: config.http.host, port: config.http.port }) }, 'http: /healthz /readyz /metrics /status');
     const bar = progressLine(process.stderr.isTTY);
     const started = performance.now();
     try {
       await Promise.all([bus.connect(), store.connect(), warehouse.connect()]);
+      if (!values['no-serve']) await probes.start();
       await bus.ensureTopics([{ name: config.topics.dlq, partitions: config.topics.rawPartitions }]);
       const result = await replayMonth(ref, {
         bus, store, codec, warehouse, log, topics: config.topics, liveGroupId: config.processor.groupId, parquet: config.sinks.parquet,
@@ -88,6 +94,7 @@ export const replayCommand: Command = {
       throw error;
     } finally {
       bar.done();
+      probes.stop();
       await Promise.all([warehouse.close(), bus.close(), store.close(), codec.destroy(), app.close()]);
     }
   },
