@@ -245,6 +245,7 @@ async function* consumeRanges(kafka: Kafka, topic: string, ranges: Map<number, R
   const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 250, allowAutoTopicCreation: false });
   const out = new AsyncQueue<BusMessage>(1024);
   const remaining = new Set(ranges.keys());
+  const nextOffset = new Map<number, bigint>();
   let idle: NodeJS.Timeout | undefined;
   const touch = (): void => {
     clearTimeout(idle);
@@ -270,12 +271,20 @@ async function* consumeRanges(kafka: Kafka, topic: string, ranges: Map<number, R
     });
     void consumer.run({
       autoCommit: false,
-      eachBatch: async ({ batch }) => {
+      eachBatch: async (payload) => {
+        const { batch } = payload;
         const range = ranges.get(batch.partition);
         if (!range) return;
         for (const m of batch.messages) {
-          if (BigInt(m.offset) > range.to) break;
+          const offset = BigInt(m.offset);
+          if (offset > range.to) break;
+          // A consumer restarted by kafkajs (a retriable error) fetches again from the group's
+          // position, which this group never commits: skip what is before the range or was yielded.
+          const next = nextOffset.get(batch.partition) ?? range.from;
+          if (offset < next) continue;
           await out.push({ topic, partition: batch.partition, offset: m.offset, key: m.key?.toString(), value: m.value ?? new Uint8Array(0), headers: toHeaders(m.headers) });
+          nextOffset.set(batch.partition, offset + 1n);
+          await payload.heartbeat(); // a slow reader (backpressure) must not lose its membership
         }
       },
     }).catch((error: unknown) => { out.end(unavailable(`read of ${topic}`, error)); });
