@@ -1,6 +1,8 @@
 // The benchmark: `npm run bench -- [--rows N] [--scope a,b] [--runs N] [--warmup] [--reporter pretty|json]`.
 // It generates (once, cached in bench/cache/) a synthetic yellow month, runs each chosen scope as a
-// real child process, and writes bench/results/latest.json, a dated copy, and bench/RESULTS.md.
+// real child process (ours, and the Pandas, DuckDB and Polars baselines in a Python venv it
+// installs on first use), and writes bench/results/latest.json, a dated copy, the plots
+// (bench/results/*.svg) and bench/RESULTS.md with the headline figures and the targets.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, availableParallelism, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
@@ -12,20 +14,32 @@ import { codeFingerprint, git } from './lib/git.js';
 import { runIngest } from './lib/ingest-run.js';
 import { deleteTopics, kafkaScriptVersion, probeKafka } from './lib/kafka.js';
 import type { KafkaState } from './lib/kafka.js';
+import { writePlots } from './lib/plots.js';
+import { baselineVenvUsed } from './lib/python-venv.js';
 import { markdown, pretty } from './lib/report.js';
 import type { Results, ScopeFigures, ScopeOutcome } from './lib/report.js';
 import { FULL_MONTH_ROWS, syntheticMonth } from './lib/source.js';
-import type { Ingested, RunResult, Scope, ScopeContext } from './lib/types.js';
+import { headline, stages } from './lib/summary.js';
+import type { Ingested, RunResult, Scope, ScopeContext, SourceMonth } from './lib/types.js';
+import { baselineDuckdbScope } from './scopes/baseline-duckdb.js';
+import { baselinePandasScope } from './scopes/baseline-pandas.js';
+import { baselinePolarsScope } from './scopes/baseline-polars.js';
+import { batchSizeScope } from './scopes/batch-size.js';
 import { decodeScope } from './scopes/decode.js';
+import { e2eScope } from './scopes/e2e.js';
 import { embeddedScope } from './scopes/embedded.js';
 import { ingestScope } from './scopes/ingest.js';
+import { memoryScope } from './scopes/memory.js';
 import { process1Scope } from './scopes/process-1.js';
 import { process2Scope } from './scopes/process-2.js';
 import { replayScope } from './scopes/replay.js';
 import { sinksScope } from './scopes/sinks.js';
 
-/** In the order they run. */
-const SCOPES: readonly Scope[] = [decodeScope, ingestScope, process1Scope, process2Scope, replayScope, embeddedScope, sinksScope];
+/** In the order they run: the baselines right after embedded, so that load on the machine is alike. */
+const SCOPES: readonly Scope[] = [
+  decodeScope, ingestScope, process1Scope, process2Scope, replayScope, embeddedScope,
+  baselinePandasScope, baselineDuckdbScope, baselinePolarsScope, sinksScope, e2eScope, memoryScope, batchSizeScope,
+];
 const IDLE_SECONDS = 3;
 const RAW_PARTITIONS = 6;
 
@@ -38,6 +52,7 @@ const usage = `Usage: npm run bench -- [options]
   --warmup                 one unmeasured run of each scope first
   --reporter pretty|json   what is printed on stdout (default pretty); files are written either way
   --brokers LIST           Kafka (default: KAFKA_BROKERS, .servers/endpoints.env, else 127.0.0.1:19092)
+                           (the baselines install their Python venv on first use: Python >= 3.11, or BENCH_PYTHON)
   --keep                   keep the temporary directories (their path is printed)
   -h, --help               this text`;
 
@@ -124,6 +139,7 @@ async function main(): Promise<number> {
 
     let dirs = 0;
     let lastIngest: Ingested | undefined;
+    const otherMonths = new Map<string, Promise<SourceMonth>>();
     const kafkaState = kafka;
     const ctx: ScopeContext = {
       root, source, kafka: kafkaState, idleSeconds: IDLE_SECONDS, rawPartitions: RAW_PARTITIONS, say,
@@ -131,6 +147,19 @@ async function main(): Promise<number> {
       uniqueId: () => `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
       noteTopics(names) { for (const n of names) topics.add(n); },
       noteIngested(i) { lastIngest = i; },
+      syntheticMonth(month, rows) {
+        if (month === 1 && rows === rowCount) return Promise.resolve(source);
+        const key = `${month}/${rows}`;
+        let pending = otherMonths.get(key);
+        if (!pending) {
+          pending = syntheticMonth(root, rows, seed, work, month).then((p) => {
+            if (p.generated) say(`generated ${p.source.path} in ${p.generated.wallSeconds.toFixed(1)} s (cached for later runs)`);
+            return p.source;
+          });
+          otherMonths.set(key, pending);
+        }
+        return pending;
+      },
       async ingested() {
         if (lastIngest) return lastIngest;
         say('the processor scopes need the month in Kafka: ingesting it once, untimed');
@@ -167,8 +196,10 @@ async function main(): Promise<number> {
     if (interrupted()) { say('interrupted: no results written'); return 130; }
 
     const embedded = outcomes.embedded;
+    const dir = join(root, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
     const results: Results = {
-      benchmark: 'taxi-stream', schemaVersion: 1, date: date.toISOString(), command, rows: rowCount, source, runs, warmup: values.warmup,
+      benchmark: 'taxi-stream', schemaVersion: 2, date: date.toISOString(), command, rows: rowCount, source, runs, warmup: values.warmup,
       commit: commitAtStart || 'unknown', dirty: git(root, ['status', '--porcelain', '--untracked-files=no']) !== '', codeChangedDuringRun: codeFingerprint(root) !== codeAtStart,
       node: process.version, kafka: kafkaScriptVersion(join(root, 'test', 'servers', 'kafka.sh')) ?? null, kafkaBrokers: brokers,
       machine: { cpus: availableParallelism(), model: cpus()[0]?.model.trim() ?? 'unknown', totalmem: totalmem(), platform: platform(), arch: arch(), release: release(), loadAverageAtStart, loadAverageAtEnd: loadavg() },
@@ -178,15 +209,17 @@ async function main(): Promise<number> {
         : { cached: true },
       scopes: outcomes,
       embeddedRowsPerSec: embedded?.status === 'ok' ? embedded.rowsPerSec : null,
+      ...headline(outcomes),
+      baselineEnv: baselineVenvUsed() ?? null,
+      stages: stages(outcomes, rowCount),
+      plots: writePlots(dir, outcomes, rowCount),
     };
-    const dir = join(root, 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
     const json = `${JSON.stringify(results, null, 2)}\n`;
     writeFileSync(join(dir, 'latest.json'), json);
     writeFileSync(join(dir, `${date.toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-')}.json`), json);
     writeFileSync(join(root, 'bench', 'RESULTS.md'), markdown(results));
     process.stdout.write(reporter === 'json' ? json : pretty(results));
-    say('wrote bench/results/latest.json, a dated copy, and bench/RESULTS.md');
+    say(`wrote bench/results/latest.json, a dated copy, ${results.plots.length > 0 ? `${results.plots.map((p) => p.file).join(', ')}, ` : ''}and bench/RESULTS.md`);
     return failed ? 1 : 0;
   } finally {
     for (const pid of runningChildren()) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }

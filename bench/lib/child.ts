@@ -22,7 +22,9 @@ export interface Measured {
 export interface ChildSpec {
   /** What the child is, for messages: `taxi ingest`. */
   readonly label: string;
-  /** Arguments after the node executable. */
+  /** The executable (default: this node); a baseline's is its venv's python. */
+  readonly command?: string;
+  /** Arguments after the executable. */
   readonly args: readonly string[];
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
@@ -58,9 +60,10 @@ export async function runMeasured(spec: ChildSpec): Promise<Measured> {
   const stderrPath = join(spec.dir, `stderr-${stamp}.log`);
   const timePath = join(spec.dir, `time-${stamp}.txt`);
   const errFd = openSync(stderrPath, 'w');
+  const executable = spec.command ?? process.execPath;
   const [command, args] = method === 'gnu-time'
-    ? [TIME, ['-f', `${MARK} %e %U %S %M %x`, '-o', timePath, process.execPath, ...spec.args]]
-    : [process.execPath, [...spec.args]];
+    ? [TIME, ['-f', `${MARK} %e %U %S %M %x`, '-o', timePath, executable, ...spec.args]]
+    : [executable, [...spec.args]];
   const started = performance.now();
   const child = spawn(command, args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', errFd] });
   closeSync(errFd);

@@ -1,5 +1,6 @@
 // One `taxi process` run over the ingested month with `poolSize` transform workers: a fresh
-// consumer group and fresh output directories, so every run reads the whole month.
+// consumer group and fresh output directories, so every run reads the whole month. The e2e,
+// memory and batch-size scopes run it over topics of their own.
 import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { serviceConfigSchema } from '../../libs/config/src/index.js';
 import { runMeasured } from './child.js';
 import { cleanEnv, taxiBin } from './env.js';
-import type { RunResult, Scope, ScopeContext } from './types.js';
+import type { Ingested, RunResult, Scope, ScopeContext } from './types.js';
 
 export function processScope(poolSize: number): Scope {
   return {
@@ -19,15 +20,18 @@ export function processScope(poolSize: number): Scope {
       'Parquet bytes/row = size of processed/**/*.parquet / rows in the DuckDB warehouse after the child exits; rejected = rows ingested - rows in the warehouse (the conservation law)',
       'rowsProcessed = rows the processor transformed, from its "month counts" log lines: above rows ingested when messages were processed again after a rebalance',
     ],
-    run: (ctx) => runProcess(ctx, poolSize),
+    run: async (ctx) => runProcessor(ctx, await ctx.ingested(), poolSize),
   };
 }
 
 /** The processor's HTTP port, when it has one: any free port, so a processor running elsewhere on the machine does not collide. */
 const httpPort: Record<string, string> = 'http' in serviceConfigSchema.shape ? { TAXI__HTTP__PORT: '0' } : {};
 
-async function runProcess(ctx: ScopeContext, poolSize: number): Promise<RunResult> {
-  const month = await ctx.ingested();
+/**
+ * One `taxi process --exit-when-idle` over what `month` put in Kafka (one month or several in the
+ * same topics), checked against the warehouse: rows/s over the wall less the idle wait.
+ */
+export async function runProcessor(ctx: ScopeContext, month: Ingested, poolSize: number): Promise<RunResult> {
   const dir = ctx.tempDir(`process-${poolSize}`);
   const objects = join(dir, 'objects');
   const duckdb = join(dir, 'taxi.duckdb');

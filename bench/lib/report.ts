@@ -1,4 +1,7 @@
 // The results document, and its two human forms: a table for the terminal and bench/RESULTS.md.
+import type { Plot } from './plots.js';
+import type { BaselineVenv } from './python-venv.js';
+import type { Headline, StageRow } from './summary.js';
 import type { SourceMonth } from './types.js';
 
 export interface ScopeFigures {
@@ -21,9 +24,10 @@ export type ScopeOutcome = ScopeFigures
   | { readonly status: 'skipped'; readonly what: string; readonly reason: string }
   | { readonly status: 'failed'; readonly what: string; readonly error: string };
 
-export interface Results {
+/** Version 2 added the baselines, e2e, memory and batch-size scopes and the headline figures. */
+export interface Results extends Headline {
   readonly benchmark: 'taxi-stream';
-  readonly schemaVersion: 1;
+  readonly schemaVersion: 2;
   readonly date: string;
   readonly command: string;
   readonly rows: number;
@@ -42,6 +46,11 @@ export interface Results {
   readonly generator: { readonly cached: true } | { readonly cached: false; readonly wallSeconds: number; readonly cpuSeconds: number; readonly peakRssBytes: number };
   readonly scopes: Readonly<Record<string, ScopeOutcome>>;
   readonly embeddedRowsPerSec: number | null;
+  /** The baselines' Python environment, when a baseline ran. */
+  readonly baselineEnv: BaselineVenv | null;
+  readonly stages: readonly StageRow[];
+  /** SVG files written next to latest.json. */
+  readonly plots: readonly Plot[];
 }
 
 const int = (v: number): string => Math.round(v).toLocaleString('en-US');
@@ -69,7 +78,17 @@ function highlights(scope: string, s: ScopeFigures): string {
     return `${fixed(e.parquetBytesPerRow ?? Number.NaN, 1)} Parquet bytes/row; ${int(e.rowsWritten ?? 0)} rows written, ${int(e.rowsRejected ?? 0)} rejected; working ${fixed(e.workingSeconds ?? Number.NaN, 2)} s${again > 0 ? `; ${int(again)} rows processed twice (redelivered after a rebalance)` : ''}`;
   }
   if (scope === 'embedded') return `${int(e.rowsWritten ?? 0)} rows written, ${int(e.rowsRejected ?? 0)} rejected; command's own time ${fixed(e.reportedSeconds ?? Number.NaN, 2)} s`;
+  if (scope.startsWith('baseline-')) return `${int(e.rowsKept ?? 0)} rows kept, ${int(e.rowsRejected ?? 0)} rejected; the script's own time ${fixed(e.workSeconds ?? Number.NaN, 2)} s; ${fixed((e.outputBytes ?? 0) / 1e6, 1)} MB written`;
+  if (scope === 'e2e') return `ingest ${fixed(e.ingestSeconds ?? Number.NaN, 2)} s + process ${fixed(e.processSeconds ?? Number.NaN, 2)} s; ${int(e.rowsWritten ?? 0)} rows written, ${int(e.rowsRejected ?? 0)} rejected`;
+  if (scope === 'memory') return keyed(e, /^rssBytes(\d+)x$/, (n, v) => `${n}× ${mb(v)}`);
+  if (scope === 'batch-size') return `process rows/s by message size: ${keyed(e, /^processRowsPerSec(\d+)MiB$/, (n, v) => `${n} MiB ${int(v)}`)}`;
   return '';
+}
+
+/** The extras whose key matches `pattern`, in the numeric order of its first group. */
+function keyed(e: Readonly<Record<string, number>>, pattern: RegExp, show: (n: string, v: number) => string): string {
+  return Object.entries(e).flatMap(([k, v]) => { const n = pattern.exec(k)?.[1]; return n === undefined ? [] : [[n, v] as const]; })
+    .sort(([a], [b]) => Number(a) - Number(b)).map(([n, v]) => show(n, v)).join(', ');
 }
 
 const HEAD: Row = { scope: 'scope', runs: 'runs', wall: 'wall s', cpu: 'CPU s', rows: 'rows/s', mbs: 'MB/s', rss: 'peak RSS', note: 'also' };
@@ -91,35 +110,102 @@ function failures(r: Results): string[] {
   return Object.entries(r.scopes).flatMap(([scope, s]) => (s.status === 'failed' ? [`${scope} failed: ${s.error}`] : []));
 }
 
+const orNa = (v: number | null, show: (v: number) => string): string => (v === null ? 'not measured' : show(v));
+const secs = (v: number): string => `${fixed(v, 1)} s`;
+const times = (v: number): string => `${fixed(v, 2)}×`;
+
+/** [figure, value] pairs of the headline. */
+function headlineRows(r: Results): [string, string][] {
+  const baseline = (name: string, seconds: number | null, over: number | null): [string, string] =>
+    [name, seconds === null ? 'not measured' : `${secs(seconds)}; ${name.split(' ')[0]}/ours = ${orNa(over, times)}${over !== null && over < 1 ? ` (taxi run takes ${fixed(1 / over, 1)} times as long)` : ''}`];
+  return [
+    ['e2e: taxi ingest -> Kafka -> taxi process -> Parquet + DuckDB', r.e2eRowsPerSec === null ? 'not measured' : `${int(r.e2eRowsPerSec)} rows/s (${secs(r.e2eSeconds ?? Number.NaN)})`],
+    ['ours: embedded taxi run', r.embeddedRowsPerSec === null ? 'not measured' : `${int(r.embeddedRowsPerSec)} rows/s (${secs(r.ourSeconds ?? Number.NaN)})`],
+    baseline('Pandas (the old job)', r.pandasSeconds, r.ratios.pandasOverOurs),
+    baseline('DuckDB (the same cleaning)', r.duckdbSeconds, r.ratios.duckdbOverOurs),
+    baseline('Polars (the same cleaning)', r.polarsSeconds, r.ratios.polarsOverOurs),
+    ['processor peak RSS, 1 month', r.peakRssBytes === null ? 'not measured' : `${mb(r.peakRssBytes)} (${r.peakRssFrom ?? '?'})`],
+    ['processor peak RSS by input size', r.rssBytesByScale === null ? 'not measured' : Object.entries(r.rssBytesByScale).map(([k, v]) => `${k}× ${mb(v)}`).join(', ')],
+  ];
+}
+
+const met = (m: boolean | null): string => (m === null ? 'not measured' : m ? 'met' : 'NOT met');
+
 export function pretty(r: Results): string {
   const body = rows(r);
   const width = (c: keyof Row): number => Math.max(...[HEAD, ...body].map((row) => row[c].length));
   const cell = (row: Row, c: keyof Row): string => (c === 'note' ? row[c] : RIGHT.has(c) ? row[c].padStart(width(c)) : row[c].padEnd(width(c)));
   const line = (row: Row): string => COLUMNS.map((c) => cell(row, c)).join('  ').trimEnd();
+  const figures = headlineRows(r);
+  const w = Math.max(...figures.map(([f]) => f.length));
   return [
     ...header(r), '',
     line(HEAD), COLUMNS.map((c) => '-'.repeat(c === 'note' ? 4 : width(c))).join('  '), ...body.map(line), '',
+    ...figures.map(([f, v]) => `${f.padEnd(w)}  ${v}`), '',
+    ...r.targets.map((t) => `target ${met(t.met).padEnd(12)} ${t.goal}: ${t.measured}`), '',
+    ...r.keptRows.notes.map((n) => `rows: ${n}`), ...(r.plots.length > 0 ? [`plots: ${r.plots.map((p) => `bench/results/${p.file}`).join(', ')}`] : []), '',
     ...Object.entries(r.scopes).flatMap(([scope, s]) => s.status === 'ok' ? s.notes.map((n) => `${scope}: ${n}`) : []),
     ...failures(r), '',
   ].join('\n');
 }
 
-export function markdown(r: Results): string {
-  const esc = (s: string): string => s.replaceAll('|', '\\|');
-  const body = rows(r);
+const esc = (s: string): string => s.replaceAll('|', '\\|');
+
+function mdHeadline(r: Results): string[] {
+  return [
+    '## Headline', '',
+    '| figure | value |', '| --- | --- |', ...headlineRows(r).map(([f, v]) => `| ${esc(f)} | ${esc(v)} |`), '',
+    'Ratios are a baseline\'s wall time over ours (the embedded `taxi run` wall on the same month): above 1, we are faster. '
+      + 'The baselines write one Parquet file and count the rejects; `taxi run` also loads the DuckDB warehouse and writes each reject with its values to a DLQ file.', '',
+    '## Targets', '',
+    'Computed from the figures above by bench/lib/summary.ts.', '',
+    '| target | measured | met? |', '| --- | --- | --- |', ...r.targets.map((t) => `| ${esc(t.goal)} | ${esc(t.measured)} | ${met(t.met)} |`), '',
+  ];
+}
+
+function mdStages(r: Results): string[] {
+  return [
+    '## Where the time goes, stage by stage', '',
+    ...(r.stages.length === 0 ? ['Not measured in this run (the e2e, decode and sinks scopes give it).'] : [
+      '| stage | seconds | share of e2e | measured by |', '| --- | ---: | ---: | --- |',
+      ...r.stages.map((st) => `| ${esc(st.stage.replace(/^ {2}/, '&nbsp;&nbsp;'))} | ${fixed(st.seconds, 2)} | ${st.share === null ? '' : `${fixed(100 * st.share, 0)}%`} | ${esc(st.from)} |`),
+      '', 'Rows inside the e2e path come from its own two children; the pieces marked "of which" were measured alone by other scopes, so they do not add up exactly.',
+    ]), '',
+  ];
+}
+
+function mdBaselines(r: Results): string[] {
+  const env = r.baselineEnv;
+  return [
+    '## Do the baselines keep the rows we keep?', '',
+    `Kept rows: ours (taxi run) ${orNa(r.keptRows.ours, int)}, Pandas ${orNa(r.keptRows.pandas, int)}, DuckDB ${orNa(r.keptRows.duckdb, int)}, Polars ${orNa(r.keptRows.polars, int)}.`, '',
+    ...r.keptRows.notes.map((n) => `- ${n}`), ...(r.keptRows.notes.length > 0 ? [''] : []),
+    ...(env ? [`Baselines ran in ${env.venv} (Python ${env.pythonVersion}${env.cached ? ', cached' : `, installed by this run in ${fixed(env.installSeconds ?? Number.NaN, 0)} s`}): ${Object.entries(env.packages).map(([p, v]) => `${p} ${v}`).join(', ')}.`, ''] : []),
+    ...(r.plots.length === 0 ? [] : ['## Plots', '', ...r.plots.flatMap((p) => [`![${esc(p.title)}](results/${p.file})`, ''])]),
+  ];
+}
+
+function mdScopes(r: Results): string[] {
   const align = COLUMNS.map((c) => (RIGHT.has(c) ? '---:' : '---'));
   return [
-    '# Benchmark results', '',
-    `Produced by \`${r.command}\` (bench/index.ts; JSON in bench/results/latest.json).`, '',
-    ...header(r).map((l) => `- ${l}`), '',
+    '## Every scope', '',
     `| ${COLUMNS.map((c) => HEAD[c]).join(' | ')} |`, `| ${align.join(' | ')} |`,
-    ...body.map((row) => `| ${COLUMNS.map((c) => esc(row[c])).join(' | ')} |`), '',
+    ...rows(r).map((row) => `| ${COLUMNS.map((c) => esc(row[c])).join(' | ')} |`), '',
     '## What each scope runs', '',
     ...Object.entries(r.scopes).map(([scope, s]) => `- **${scope}**: ${s.what}`), '',
     '## How the figures are computed', '',
     ...Object.entries(r.scopes).flatMap(([scope, s]) => s.status === 'ok' ? s.notes.map((n) => `- ${scope}: ${n}`) : []),
     '- peak RSS is the child\'s high-water resident set (GNU time %M, or /proc VmHWM); the Kafka broker\'s memory is not counted',
     ...(failures(r).length > 0 ? ['', '## Failures', '', ...failures(r).map((f) => `    ${f.replaceAll('\n', '\n    ')}`)] : []),
+  ];
+}
+
+export function markdown(r: Results): string {
+  return [
+    '# Benchmark results', '',
+    `Produced by \`${r.command}\` (bench/index.ts; JSON in bench/results/latest.json).`, '',
+    ...header(r).map((l) => `- ${l}`), '',
+    ...mdHeadline(r), ...mdStages(r), ...mdBaselines(r), ...mdScopes(r),
     '',
   ].join('\n');
 }

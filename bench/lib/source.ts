@@ -11,7 +11,6 @@ import type { SourceMonth } from './types.js';
 export const FULL_MONTH_ROWS = 2_964_624;
 export const ROW_GROUP_ROWS = 1_048_576;
 const YEAR = 2024;
-const MONTH = 1;
 
 export interface Prepared {
   readonly source: SourceMonth;
@@ -19,11 +18,17 @@ export interface Prepared {
   readonly generated?: Measured;
 }
 
-export async function syntheticMonth(root: string, rows: number, seed: number, scratch: string): Promise<Prepared> {
-  const key = `yellow-${YEAR}-${String(MONTH).padStart(2, '0')}-rows${rows}-seed${seed}-gen${SYNTHETIC_MONTH_VERSION}`;
+/**
+ * Yellow `month` of 2024 with `rows` rows. Other months than January (the memory scope's 2nd to
+ * 4th months) take the seed plus month - 1, so that their rows are not January's moved in time.
+ */
+export async function syntheticMonth(root: string, rows: number, seed: number, scratch: string, month = 1): Promise<Prepared> {
+  const mm = String(month).padStart(2, '0');
+  const monthSeed = seed + month - 1;
+  const key = `yellow-${YEAR}-${mm}-rows${rows}-seed${monthSeed}-gen${SYNTHETIC_MONTH_VERSION}`;
   const dir = join(root, 'bench', 'cache', key);
-  // The name is the TLC's, so the file is what `taxi` expects of a yellow 2024-01 source.
-  const path = join(dir, `yellow_tripdata_${YEAR}-${String(MONTH).padStart(2, '0')}.parquet`);
+  // The name is the TLC's, so the file is what `taxi` expects of a yellow 2024-mm source.
+  const path = join(dir, `yellow_tripdata_${YEAR}-${mm}.parquet`);
   let generated: Measured | undefined;
   if (!existsSync(path)) {
     mkdirSync(dir, { recursive: true });
@@ -31,7 +36,7 @@ export async function syntheticMonth(root: string, rows: number, seed: number, s
     try {
       generated = await runMeasured({
         label: 'the synthetic month generator', cwd: root, dir: scratch, env: cleanEnv({}),
-        args: tsChild(root, 'bench/children/generate.ts', [partial, String(YEAR), String(MONTH), String(rows), String(ROW_GROUP_ROWS), String(seed)]),
+        args: tsChild(root, 'bench/children/generate.ts', [partial, String(YEAR), String(month), String(rows), String(ROW_GROUP_ROWS), String(monthSeed)]),
       });
       renameSync(partial, path);
     } finally {
@@ -40,8 +45,8 @@ export async function syntheticMonth(root: string, rows: number, seed: number, s
   }
   return {
     source: {
-      path, service: 'yellow', month: `${YEAR}-${String(MONTH).padStart(2, '0')}`, rows, rowGroups: Math.ceil(rows / ROW_GROUP_ROWS),
-      bytes: statSync(path).size, seed, generatorVersion: SYNTHETIC_MONTH_VERSION,
+      path, service: 'yellow', month: `${YEAR}-${mm}`, rows, rowGroups: Math.ceil(rows / ROW_GROUP_ROWS),
+      bytes: statSync(path).size, seed: monthSeed, generatorVersion: SYNTHETIC_MONTH_VERSION,
     },
     ...(generated ? { generated } : {}),
   };

@@ -49,6 +49,11 @@ export interface ScopeContext {
   uniqueId(): string;
   /** Topics created on the broker, deleted when the benchmark ends. */
   noteTopics(names: readonly string[]): void;
+  /**
+   * Another synthetic yellow 2024 month, generated once and cached like the benchmark's own
+   * (month 1 with `rows` = source.rows is that one).
+   */
+  syntheticMonth(month: number, rows: number): Promise<SourceMonth>;
   /** The month in Kafka: the ingest scope's last run, else one untimed ingest made now. */
   ingested(): Promise<Ingested>;
   noteIngested(ingested: Ingested): void;

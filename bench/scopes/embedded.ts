@@ -32,7 +32,10 @@ export const embeddedScope: Scope = {
     return {
       wallSeconds: measured.wallSeconds, cpuSeconds: measured.cpuSeconds, peakRssBytes: measured.peakRssBytes, method: measured.method,
       rowsPerSec: r.rowsRead / measured.wallSeconds,
-      extra: { rowsWritten: r.rowsWritten, rowsRejected: rejected, reportedSeconds: r.seconds, poolSize: availableParallelism() },
+      extra: {
+        rowsWritten: r.rowsWritten, rowsRejected: rejected, reportedSeconds: r.seconds, poolSize: availableParallelism(),
+        ...Object.fromEntries(Object.entries(r.rowsRejected).map(([reason, n]) => [`rejected.${reason}`, n])),
+      },
     };
   },
 };
