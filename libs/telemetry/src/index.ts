@@ -6,5 +6,5 @@ export { ingestorMetrics } from './ingestor-metrics.js';
 export type { IngestorMetrics } from './ingestor-metrics.js';
 export { processorMetrics } from './processor-metrics.js';
 export type { ProcessorMetrics } from './processor-metrics.js';
-export { readiness } from './readiness.js';
+export { readiness, readyCheck } from './readiness.js';
 export type { Probe, ProbeResult, Readiness, ReadinessOptions } from './readiness.js';

@@ -1,4 +1,10 @@
 import { messageOf } from '../../errors/src/index.js';
+import type { ReadyCheck } from './http.js';
+
+/** A /readyz check: `{ ok: true }`, or `{ ok: false, error }` saying what is wrong. */
+export function readyCheck(ok: boolean, error: string | undefined): ReadyCheck {
+  return ok ? { ok } : { ok, error: error ?? 'failed' };
+}
 
 /** A dependency check: resolves when the dependency answers, rejects (or times out) when not. */
 export type Probe = () => Promise<unknown>;
@@ -23,6 +29,8 @@ export interface Readiness {
   stop(): void;
   /** The last result of each probe (a probe still running past its timeout counts as failed). */
   snapshot(): Record<string, ProbeResult>;
+  /** The same, as /readyz checks: `{ ok }`, or `{ ok: false, error }`. */
+  checks(): Record<string, ReadyCheck>;
   /** True when every probe's last result is ok. */
   readonly ok: boolean;
 }
@@ -72,6 +80,7 @@ export function readiness(probes: Record<string, Probe>, options: ReadinessOptio
       timer = undefined;
     },
     snapshot: () => Object.fromEntries(results),
+    checks: () => Object.fromEntries([...results].map(([name, r]) => [name, readyCheck(r.ok, r.error)])),
     get ok() { return [...results.values()].every((r) => r.ok); },
   };
 }

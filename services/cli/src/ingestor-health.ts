@@ -3,7 +3,7 @@
 import type { Bus } from '../../../libs/bus/src/index.js';
 import type { ContinuousIngestor } from '../../../libs/ingest/src/index.js';
 import type { ObjectStore } from '../../../libs/objectstore/src/index.js';
-import { readiness } from '../../../libs/telemetry/src/index.js';
+import { readiness, readyCheck } from '../../../libs/telemetry/src/index.js';
 import type { HealthChecks, ReadinessOptions, ReadyCheck } from '../../../libs/telemetry/src/index.js';
 
 export interface IngestorHealthDeps {
@@ -34,16 +34,12 @@ export function ingestorHealth(d: IngestorHealthDeps): { health: HealthChecks; s
     live: () => true,
     ready: async () => {
       const checks: Record<string, ReadyCheck> = {
-        ...Object.fromEntries(Object.entries(probes.snapshot()).map(([name, r]) => [name, check(r.ok, r.error)])),
-        draining: check(!d.draining(), 'draining: stopping, starting no month'),
+        ...probes.checks(),
+        draining: readyCheck(!d.draining(), 'draining: stopping, starting no month'),
       };
       return { ok: Object.values(checks).every((c) => c.ok), checks };
     },
     status: async () => ({ source: d.sourceUrl, ...d.ingestor.status(), dependencies: probes.snapshot() }),
   };
   return { health, start: () => probes.start(), stop: () => { probes.stop(); } };
-}
-
-function check(ok: boolean, error: string | undefined): ReadyCheck {
-  return ok ? { ok } : { ok, error: error ?? 'failed' };
 }

@@ -4,7 +4,7 @@ import type { Bus, GroupConsumer } from '../../../libs/bus/src/index.js';
 import { messageOf } from '../../../libs/errors/src/index.js';
 import type { ObjectStore } from '../../../libs/objectstore/src/index.js';
 import type { KafkaProcessor, Pipeline } from '../../../libs/processor/src/index.js';
-import { readiness } from '../../../libs/telemetry/src/index.js';
+import { readiness, readyCheck } from '../../../libs/telemetry/src/index.js';
 import type { HealthChecks, ReadinessOptions, ReadyCheck } from '../../../libs/telemetry/src/index.js';
 import type { Warehouse } from '../../../libs/warehouse/src/index.js';
 
@@ -41,13 +41,13 @@ export function processorHealth(d: ProcessorHealthDeps): { health: HealthChecks;
   const health: HealthChecks = {
     live: () => d.processor.failure === undefined,
     ready: async () => {
-      const probed = Object.fromEntries(Object.entries(probes.snapshot()).map(([name, r]) => [name, check(r.ok, r.error)]));
+      const probed = probes.checks();
       const failure = d.processor.failure;
       const checks: Record<string, ReadyCheck> = {
         ...probed,
-        pool: check(d.pipeline.poolUp, 'the transform worker pool has no threads'),
-        consumer: check(d.started() && failure === undefined, failure ? messageOf(failure) : 'not in the consumer group yet'),
-        draining: check(!d.draining(), 'draining: stopping, not taking work'),
+        pool: readyCheck(d.pipeline.poolUp, 'the transform worker pool has no threads'),
+        consumer: readyCheck(d.started() && failure === undefined, failure ? messageOf(failure) : 'not in the consumer group yet'),
+        draining: readyCheck(!d.draining(), 'draining: stopping, not taking work'),
       };
       return { ok: Object.values(checks).every((c) => c.ok), checks };
     },
@@ -58,8 +58,4 @@ export function processorHealth(d: ProcessorHealthDeps): { health: HealthChecks;
     },
   };
   return { health, start: () => probes.start(), stop: () => { probes.stop(); } };
-}
-
-function check(ok: boolean, error: string | undefined): ReadyCheck {
-  return ok ? { ok } : { ok, error: error ?? 'failed' };
 }

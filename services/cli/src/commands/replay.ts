@@ -62,10 +62,7 @@ export const replayCommand: Command = {
     const probes = readiness({ bus: () => bus.ping(), objectStore: () => store.head('health/ping'), warehouse: () => warehouse.ping() }, config.http.readiness);
     const app = buildHttpApp(registry, {
       live: () => true,
-      ready: async () => {
-        const checks = Object.fromEntries(Object.entries(probes.snapshot()).map(([name, r]) => [name, r.ok ? { ok: true } : { ok: false, error: r.error ?? 'failed' }]));
-        return { ok: probes.ok, checks };
-      },
+      ready: async () => ({ ok: probes.ok, checks: probes.checks() }),
       status: async () => ({ service: ref.service, month, phase: last.phase, rows: last.rows, total: last.total, lastError }),
     });
     if (!values['no-serve']) log.info({ address: await app.listen({ host: config.http.host, port: config.http.port }) }, 'http: /healthz /readyz /metrics /status');
