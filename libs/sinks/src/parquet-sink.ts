@@ -12,7 +12,9 @@ export const parquetSinkOptionsSchema = z.strictObject({
   rowGroupRows: z.number().int().positive().default(262_144).describe('rows per Parquet row group'),
   roll: z.strictObject({
     rows: z.number().int().positive().default(1_000_000).describe('a file is written once it holds this many rows'),
-    bytes: z.number().int().positive().default(256 * 1024 * 1024).describe('... or this many bytes of Arrow data'),
+    // Every open file (one per partition and month) is held in memory until written: this bounds the
+    // processor's memory (64 MiB: peak RSS 2,162 MiB against 2,813-2,948 MiB at 256 MiB, full month, pool 2).
+    bytes: z.number().int().positive().default(64 * 1024 * 1024).describe('... or this many bytes of Arrow data (held in memory until written)'),
     intervalMs: z.number().int().positive().default(60_000).describe('... or once its first batch is this many milliseconds old, even with no new input'),
   }).prefault({}),
 }).prefault({});
