@@ -67,7 +67,7 @@ try {
     await parquetInto('parquet-gcs', gcs, async () => { let s = 0; for await (const o of gcs.list('processed/')) s += o.sizeBytes; return s; });
     await gcs.deletePrefix('processed/');
   }
-  await warehouseInto('duckdb', duckDbWarehouse({ path: join(dir, 'taxi.duckdb') }, codec), batches);
+  await warehouseInto('duckdb', duckDbWarehouse({ path: join(dir, 'taxi.duckdb') }), batches);
   if (bqEndpoint && bqGrpc) {
     const sample: Table[] = [];
     for (let n = 0, i = 0; n < Number(bqSampleRows) && i < batches.length; i++) { const b = batches[i]!; sample.push(b); n += b.numRows; }

@@ -40,7 +40,7 @@ t.test('a poison message goes to the DLQ whole; the next message is processed', 
   await poison.commit();
   await ingest();
 
-  const warehouse = duckDbWarehouse({ path: join(dir, 'taxi.duckdb') }, codec);
+  const warehouse = duckDbWarehouse({ path: join(dir, 'taxi.duckdb') });
   await warehouse.connect();
   t.teardown(() => warehouse.close());
   const parquet = new ParquetSink(store, codec, {}, log, () => undefined);
@@ -69,7 +69,7 @@ t.test('a poison message goes to the DLQ whole; the next message is processed', 
 t.test('a row the warehouse refuses goes to the DLQ with the warehouse\'s reason; conservation still holds', async (t) => {
   const { dir, codec, bus, topics, store, ingest } = await world(t);
   await ingest();
-  const inner = duckDbWarehouse({ path: join(dir, 'taxi.duckdb') }, codec);
+  const inner = duckDbWarehouse({ path: join(dir, 'taxi.duckdb') });
   await inner.connect();
   t.teardown(() => inner.close());
   // The real DuckDB warehouse, refusing the first row of every batch the way BigQuery reports a row error.

@@ -35,7 +35,7 @@ async function world(t: Test) {
   await bus.ensureTopics([{ name: topics.raw, partitions: 2 }, { name: topics.manifest, partitions: 1, compacted: true }]);
   const store = localDirObjectStore({ root: join(dir, 'objects') });
   await store.connect();
-  const warehouse = duckDbWarehouse({ path: join(dir, 'taxi.duckdb') }, codec);
+  const warehouse = duckDbWarehouse({ path: join(dir, 'taxi.duckdb') });
   await warehouse.connect();
   t.teardown(() => warehouse.close());
   for (const [ref, file] of [[JAN, 'green_tripdata_2024-01.parquet'], [FEB22, 'green_tripdata_2022-02.parquet']] as const) {

@@ -31,13 +31,13 @@ t.test('batches land once, across a reopen, and read back equal', async (t) => {
   const table = await processedGreen();
   const first = table.slice(0, 20_000);
   const second = table.slice(20_000);
-  const wh = duckDbWarehouse({ path }, codec);
+  const wh = duckDbWarehouse({ path });
   await wh.connect();
   t.same(await wh.writeBatch({ partitionKey: 'raw/0', offset: '0', table: first }), { rowsWritten: 20_000, duplicate: false, rowErrors: [] });
   t.same(await wh.writeBatch({ partitionKey: 'raw/0', offset: '0', table: first }), { rowsWritten: 0, duplicate: true, rowErrors: [] }, 'a retried batch adds nothing');
   await wh.close();
 
-  const again = duckDbWarehouse({ path }, codec);
+  const again = duckDbWarehouse({ path });
   await again.connect();
   t.teardown(() => again.close());
   t.equal((await again.writeBatch({ partitionKey: 'raw/0', offset: '0', table: first })).duplicate, true, 'still seen after a restart');
@@ -59,7 +59,7 @@ t.test('schema: missing nullable columns are added, a changed type is refused', 
   const c = await db.connect();
   await c.run('CREATE TABLE trips (trip_id VARCHAR NOT NULL)');
   c.closeSync(); db.closeSync();
-  const wh = duckDbWarehouse({ path }, codec);
+  const wh = duckDbWarehouse({ path });
   const err = await wh.connect().then(() => undefined, (e: unknown) => e);
   t.type(err, AppError);
   t.equal((err as AppError).code, 'TAXI_ERR_WAREHOUSE_SCHEMA', 'a missing REQUIRED column cannot be added');
@@ -70,17 +70,17 @@ t.test('schema: missing nullable columns are added, a changed type is refused', 
   const c2 = await db2.connect();
   await c2.run('CREATE TABLE trips (trip_id VARCHAR NOT NULL, tip_pct VARCHAR)');
   c2.closeSync(); db2.closeSync();
-  const wh2 = duckDbWarehouse({ path: path2 }, codec);
+  const wh2 = duckDbWarehouse({ path: path2 });
   const err2 = await wh2.connect().then(() => undefined, (e: unknown) => e);
   t.match((err2 as AppError).message, /column trips\.(service|tip_pct) is|lacks REQUIRED column/);
   await wh2.close();
 
   const path3 = dbPath(t);
-  const full = duckDbWarehouse({ path: path3 }, codec);
+  const full = duckDbWarehouse({ path: path3 });
   await full.connect();
   await full.query('ALTER TABLE trips DROP COLUMN tip_pct');
   await full.close();
-  const evolved = duckDbWarehouse({ path: path3 }, codec);
+  const evolved = duckDbWarehouse({ path: path3 });
   await evolved.connect();
   t.teardown(() => evolved.close());
   const columns = await evolved.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'trips' AND column_name = 'tip_pct'");

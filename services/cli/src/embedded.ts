@@ -44,7 +44,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
   const store = localDirObjectStore({ root: join(out, 'objects') });
   await store.connect();
   const codec = parquetWasmCodec();
-  const warehouse = duckDbWarehouse({ path: join(out, 'taxi.duckdb') }, codec);
+  const warehouse = duckDbWarehouse({ path: join(out, 'taxi.duckdb') });
   const rejectsPath = join(out, 'dlq', `${ref.service}-${month}.jsonl`);
   const processedPrefix = `processed/${ref.service}/year=${ref.year}/month=${String(ref.month).padStart(2, '0')}/`;
   let files = 0;

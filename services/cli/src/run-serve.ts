@@ -8,8 +8,6 @@ import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { messageOf } from '../../../libs/errors/src/index.js';
-import { parquetWasmCodec } from '../../../libs/parquet/src/index.js';
-import type { ParquetCodec } from '../../../libs/parquet/src/index.js';
 import { buildHttpApp, registerDashboard } from '../../../libs/telemetry/src/index.js';
 import type { DashboardWarehouse } from '../../../libs/telemetry/src/index.js';
 import { duckDbWarehouse } from '../../../libs/warehouse/src/index.js';
@@ -29,14 +27,14 @@ export interface ServeRunOptions {
  * time, so holding it open while serving would lock out `taxi query` (the dashboard keeps its
  * answers 30 s, so a page load opens it four times at most).
  */
-function duckDbPerQuery(path: string, codec: ParquetCodec): DashboardWarehouse {
+function duckDbPerQuery(path: string): DashboardWarehouse {
   let queue: Promise<unknown> = Promise.resolve();
   return {
     name: 'duckdb',
     location: pathToFileURL(path).href,
     query(sql) {
       const run = queue.then(async () => {
-        const warehouse = duckDbWarehouse({ path }, codec);
+        const warehouse = duckDbWarehouse({ path });
         try {
           await warehouse.connect();
           return await warehouse.query(sql);
@@ -69,8 +67,7 @@ export async function deadLetterCounts(dlqDir: string): Promise<Record<string, n
 export async function serveRun(options: ServeRunOptions): Promise<number> {
   const out = resolve(options.outDir);
   const path = join(out, 'taxi.duckdb');
-  const codec = parquetWasmCodec(); // the warehouse port takes one; queries never use it
-  const warehouse = duckDbPerQuery(path, codec);
+  const warehouse = duckDbPerQuery(path);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'taxi_run_' });
   const app = buildHttpApp(registry, {
@@ -92,6 +89,5 @@ export async function serveRun(options: ServeRunOptions): Promise<number> {
     process.on('SIGTERM', stop);
   });
   await app.close();
-  await codec.destroy();
   return 0;
 }

@@ -10,7 +10,6 @@ import { gcsObjectStore, localDirObjectStore } from '../../../libs/objectstore/s
 import type { ObjectStore } from '../../../libs/objectstore/src/index.js';
 import { tlcFileName } from '../../../libs/schema/src/month.js';
 import type { MonthRef } from '../../../libs/schema/src/month.js';
-import type { ParquetCodec } from '../../../libs/parquet/src/index.js';
 import { httpSource, localFileSource } from '../../../libs/source/src/index.js';
 import type { Source } from '../../../libs/source/src/index.js';
 import { bigQueryWarehouse, duckDbWarehouse } from '../../../libs/warehouse/src/index.js';
@@ -42,9 +41,9 @@ export function buildStore(config: Readonly<ServiceConfig>): ObjectStore {
   return localDirObjectStore(config.objectStore.local);
 }
 
-export function buildWarehouse(config: Readonly<ServiceConfig>, codec: ParquetCodec): Warehouse {
+export function buildWarehouse(config: Readonly<ServiceConfig>): Warehouse {
   if (config.warehouse.kind === 'bigquery' && config.warehouse.bigquery) return bigQueryWarehouse(config.warehouse.bigquery);
-  return duckDbWarehouse(config.warehouse.duckdb, codec);
+  return duckDbWarehouse(config.warehouse.duckdb);
 }
 
 /**

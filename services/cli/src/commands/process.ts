@@ -42,7 +42,7 @@ export const processCommand: Command = {
     const store = buildStore(config);
     const codec = parquetWasmCodec();
     const warehouse = config.warehouse.kind === 'bigquery' && config.warehouse.bigquery
-      ? bigQueryWarehouse(config.warehouse.bigquery) : duckDbWarehouse(config.warehouse.duckdb, codec);
+      ? bigQueryWarehouse(config.warehouse.bigquery) : duckDbWarehouse(config.warehouse.duckdb);
     await Promise.all([bus.connect(), store.connect(), warehouse.connect()]);
     await bus.ensureTopics([{ name: config.topics.dlq, partitions: config.topics.rawPartitions }]);
     const parquet = new ParquetSink(store, codec, config.sinks.parquet, log.child({ component: 'parquet-sink' }),

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../../../libs/errors/src/index.js';
-import { parquetWasmCodec } from '../../../../libs/parquet/src/index.js';
 import { duckDbWarehouse } from '../../../../libs/warehouse/src/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
@@ -27,8 +26,7 @@ export const queryCommand: Command = {
     if (sql === '') throw new AppError('TAXI_ERR_CLI_USAGE', 'taxi query: give the SQL as an argument, e.g. taxi query "SELECT count(*) FROM trips"');
     const path = join(values.out, 'taxi.duckdb');
     if (!existsSync(path)) throw new AppError('TAXI_ERR_SOURCE_NOT_FOUND', `${path} does not exist: run \`npx taxi run\` first (or give --out)`);
-    const codec = parquetWasmCodec();
-    const warehouse = duckDbWarehouse({ path }, codec);
+    const warehouse = duckDbWarehouse({ path });
     try {
       await warehouse.connect();
       const rows = await warehouse.query(sql).catch((error: unknown) => {
@@ -38,7 +36,6 @@ export const queryCommand: Command = {
       return 0;
     } finally {
       await warehouse.close();
-      await codec.destroy();
     }
   },
 };

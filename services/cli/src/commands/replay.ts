@@ -52,7 +52,7 @@ export const replayCommand: Command = {
     const bus = buildBus({ ...config, bus: { ...config.bus, kafka: { ...config.bus.kafka, transactionalId: `taxi-replay-${ref.service}-${month}-${hostname()}-${process.pid}` } } }, log);
     const store = buildStore(config);
     const codec = parquetWasmCodec();
-    const warehouse = buildWarehouse(config, codec);
+    const warehouse = buildWarehouse(config);
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'taxi_replay_' });
     const metrics = replayMetrics(registry, ref);

@@ -1,0 +1,165 @@
+// The DuckDB adapter's append path (duckdb-chunks.ts): every value back exactly, across chunk
+// boundaries, sliced and multi-batch tables; rows and marker committed together or not at all.
+import { DateDay, Float64, makeData, RecordBatch, Schema, Struct, Table, TimestampMicrosecond, Utf8, vectorFromArray } from 'apache-arrow';
+import type { Data, DataType } from 'apache-arrow';
+import { DuckDBDateValue, DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
+import t from 'tap';
+import type { Test } from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppError } from '../../errors/src/index.js';
+import { PROCESSED_ARROW_SCHEMA, PROCESSED_FIELDS } from '../../schema/src/processed.js';
+import type { ProcessedField } from '../../schema/src/processed.js';
+import { duckDbWarehouse } from '../src/index.js';
+
+type Value = string | bigint | number | null;
+
+function dbPath(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'taxi-duckdb-append-'));
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }); });
+  return join(dir, 'taxi.duckdb');
+}
+
+const STRINGS = ['Manhattan', '', 'Café Ñ 🚕 Zürich', 'x'.repeat(40), 'EWR'];
+const DOUBLES = [-0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1.7976931348623157e308, 5e-324, 0.1 + 0.2, -123.456];
+
+/** Row i of a processed column, deterministic; NULLABLE columns have nulls at column-dependent rows. */
+function value(f: ProcessedField, fi: number, i: number): Value {
+  if (f.mode === 'NULLABLE' && (i + fi) % (3 + (fi % 5)) === 0) return null;
+  switch (f.type) {
+    case 'STRING': return f.name === 'trip_id' ? `yellow/2024-01/${String(i).padStart(6, '0')}` : `${STRINGS[(i + fi) % STRINGS.length]!}${i % 2 === 0 ? '' : String(i)}`;
+    case 'INT64': return i % 97 === 0 ? 2n ** 62n + BigInt(i) : BigInt(i * (fi + 1)) - 1000n;
+    case 'FLOAT64': return i < DOUBLES.length ? DOUBLES[(i + fi) % DOUBLES.length]! : i * 0.1 + fi / 3;
+    case 'TIMESTAMP': return -86_400_000_000n + BigInt(i) * 1_000_001n + BigInt(fi); // before and after 1970, odd microseconds
+    case 'DATE': return -3 + i;
+  }
+}
+
+function column(f: ProcessedField, values: Value[]): Data {
+  if (f.type === 'TIMESTAMP') return makeData({ type: new TimestampMicrosecond(), length: values.length, nullCount: 0, data: BigInt64Array.from(values as bigint[]) });
+  if (f.type === 'DATE') return makeData({ type: new DateDay(), length: values.length, nullCount: 0, data: Int32Array.from(values as number[]) });
+  return vectorFromArray(values, PROCESSED_ARROW_SCHEMA.fields.find((x) => x.name === f.name)!.type as DataType).data[0]!;
+}
+
+function syntheticTable(rows: number): { table: Table; expected: Value[][] } {
+  const expected = PROCESSED_FIELDS.map((f, fi) => Array.from({ length: rows }, (_, i) => value(f, fi, i)));
+  const children = PROCESSED_FIELDS.map((f, fi) => column(f, expected[fi]!));
+  const batch = new RecordBatch(PROCESSED_ARROW_SCHEMA, makeData({ type: new Struct(PROCESSED_ARROW_SCHEMA.fields), length: rows, nullCount: 0, children }));
+  return { table: new Table(PROCESSED_ARROW_SCHEMA, [batch]), expected };
+}
+
+/** Every column of the trips table, ordered by trip_id, as plain values (micros, days). */
+async function readBack(path: string): Promise<Value[][]> {
+  const db = await DuckDBInstance.create(path);
+  const c = await db.connect();
+  try {
+    const names = PROCESSED_FIELDS.map((f) => `"${f.name}"`).join(', ');
+    const columns = (await c.runAndReadAll(`SELECT ${names} FROM trips ORDER BY trip_id`)).getColumns();
+    return columns.map((values) => values.map((v) => {
+      if (v instanceof DuckDBTimestampValue) return v.micros;
+      if (v instanceof DuckDBDateValue) return v.days;
+      return v as Value;
+    }));
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+}
+
+t.test('every value comes back exactly: nulls, doubles, UTF-8, microseconds, days; sliced and multi-batch tables', async (t) => {
+  const path = dbPath(t);
+  const rows = 5_000;
+  const { table, expected } = syntheticTable(rows);
+  const wh = duckDbWarehouse({ path });
+  await wh.connect();
+  // Offsets that are no multiple of 8 (the null bitmap is then read mid-byte), a batch larger
+  // than one 2048-row chunk, and a table of two record batches.
+  const twoBatches = new Table([...table.slice(2_603, 4_000).batches, ...table.slice(4_000).batches]);
+  t.equal(twoBatches.batches.length, 2);
+  for (const [offset, part] of [table.slice(3, 2_603), twoBatches, table.slice(0, 3)].entries()) {
+    t.same(await wh.writeBatch({ partitionKey: 'raw/0', offset: String(offset), table: part }), { rowsWritten: part.numRows, duplicate: false, rowErrors: [] });
+  }
+  await wh.close();
+
+  const actual = await readBack(path);
+  PROCESSED_FIELDS.forEach((f, fi) => {
+    const want = expected[fi]!;
+    const got = actual[fi]!;
+    const bad = want.findIndex((v, i) => !Object.is(v, got[i]));
+    t.equal(bad, -1, `${f.name} (${f.type}): every row equal${bad < 0 ? '' : `; row ${bad}: want ${String(want[bad])}, got ${String(got[bad])}`}`);
+  });
+});
+
+t.test('rows follow the table\'s column order after a column was added back', async (t) => {
+  const path = dbPath(t);
+  const first = duckDbWarehouse({ path });
+  await first.connect();
+  await first.query('ALTER TABLE trips DROP COLUMN tip_pct');
+  await first.query('ALTER TABLE trips ADD COLUMN note VARCHAR'); // a column of the user's
+  await first.close();
+  const { table, expected } = syntheticTable(100);
+  const wh = duckDbWarehouse({ path });
+  await wh.connect(); // adds tip_pct back, after `note`
+  await wh.writeBatch({ partitionKey: 'raw/0', offset: '0', table });
+  const rows = await wh.query('SELECT epoch_us(pickup_datetime) AS us, tip_pct, "Total_squared" AS sq, note FROM trips ORDER BY trip_id');
+  await wh.close();
+  const at = (name: string) => expected[PROCESSED_FIELDS.findIndex((f) => f.name === name)]!;
+  t.same(rows.map((r) => BigInt(r.us as string)), at('pickup_datetime'));
+  t.same(rows.map((r) => r.tip_pct), at('tip_pct').map((v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)), 'tip_pct in its own column');
+  t.same(rows.map((r) => r.note), rows.map(() => null), 'a column outside the processed schema is left null');
+});
+
+t.test('rows and marker commit together: a failure after the rows leaves neither, and a retry lands once', async (t) => {
+  const path = dbPath(t);
+  // A markers table that refuses one partition key: the marker INSERT fails after the rows were
+  // appended, inside the same transaction.
+  const db = await DuckDBInstance.create(path);
+  const c = await db.connect();
+  await c.run(`CREATE TABLE _taxi_batches (partition_key VARCHAR NOT NULL, "offset" VARCHAR NOT NULL, row_count BIGINT NOT NULL, written_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (partition_key, "offset"), CHECK (partition_key <> 'raw/refused'))`);
+  c.closeSync(); db.closeSync();
+  const { table } = syntheticTable(3_000);
+  const wh = duckDbWarehouse({ path });
+  await wh.connect();
+  t.teardown(() => wh.close());
+  const count = async (sql: string) => Number((await wh.query(sql))[0]?.n);
+
+  const err = await wh.writeBatch({ partitionKey: 'raw/refused', offset: '7', table }).then(() => undefined, (e: unknown) => e);
+  t.type(err, AppError);
+  t.equal((err as AppError).code, 'TAXI_ERR_WAREHOUSE_UNAVAILABLE');
+  t.equal(await count('SELECT count(*) AS n FROM trips'), 0, 'the appended rows were rolled back with the marker');
+  t.equal(await count('SELECT count(*) AS n FROM _taxi_batches'), 0);
+
+  // A REQUIRED column null in one row: the appender refuses the flush; nothing of the batch stays.
+  const broken = table.slice(0, 10);
+  const ids = vectorFromArray(Array.from({ length: 10 }, (_, i) => (i === 4 ? null : `broken/${i}`)), new Utf8());
+  const withNull = new Table(broken.schema, [new RecordBatch(broken.schema, makeData({ type: new Struct(broken.schema.fields), length: 10, nullCount: 0,
+    children: broken.schema.fields.map((f, i) => (f.name === 'trip_id' ? ids.data[0]! : broken.batches[0]!.data.children[i]!)) }))]);
+  const err2 = await wh.writeBatch({ partitionKey: 'raw/0', offset: '8', table: withNull }).then(() => undefined, (e: unknown) => e);
+  t.match((err2 as AppError).message, /NOT NULL/);
+  t.equal(await count('SELECT count(*) AS n FROM trips'), 0, 'no row of the refused batch');
+
+  t.same(await wh.writeBatch({ partitionKey: 'raw/0', offset: '7', table }), { rowsWritten: 3_000, duplicate: false, rowErrors: [] }, 'the connection still writes');
+  t.same(await wh.writeBatch({ partitionKey: 'raw/0', offset: '7', table }), { rowsWritten: 0, duplicate: true, rowErrors: [] });
+  t.equal(await count('SELECT count(*) AS n FROM trips'), 3_000);
+  t.equal(await count("SELECT count(*) AS n FROM _taxi_batches WHERE partition_key = 'raw/0' AND \"offset\" = '7' AND row_count = 3000"), 1);
+});
+
+t.test('a batch of another schema is refused whole, not retryable', async (t) => {
+  const wh = duckDbWarehouse({ path: dbPath(t) });
+  await wh.connect();
+  t.teardown(() => wh.close());
+  const batch = syntheticTable(10).table.batches[0]!;
+  // pickup_hour as Float64 instead of an integer.
+  const fields = batch.schema.fields.map((f) => (f.name === 'pickup_hour' ? f.clone({ type: new Float64() }) : f));
+  const children = batch.schema.fields.map((f, i) => (f.name === 'pickup_hour' ? vectorFromArray(Array.from({ length: 10 }, (_, k) => k + 0.5), new Float64()).data[0]! : batch.data.children[i]!));
+  const schema = new Schema(fields);
+  const table = new Table(schema, [new RecordBatch(schema, makeData({ type: new Struct(fields), length: 10, nullCount: 0, children }))]);
+  const err = await wh.writeBatch({ partitionKey: 'raw/0', offset: '0', table }).then(() => undefined, (e: unknown) => e);
+  t.equal((err as AppError).code, 'TAXI_ERR_WAREHOUSE_WRITE');
+  t.equal((err as AppError).retryable, false);
+  t.match((err as AppError).message, /column pickup_hour \(INT64\) should be Arrow Int/);
+  t.equal(Number((await wh.query('SELECT count(*) AS n FROM _taxi_batches'))[0]?.n), 0);
+  t.equal(Number((await wh.query('SELECT count(*) AS n FROM trips'))[0]?.n), 0);
+});
