@@ -1,6 +1,5 @@
-import { DataType, DateUnit, Precision, TimeUnit } from 'apache-arrow';
-import type { Data, Table } from 'apache-arrow';
-import { AppError } from '../../errors/src/index.js';
+import type { Data, DataType, Table } from 'apache-arrow';
+import { checkArrowColumns } from './arrow-columns.js';
 import type { ProcessedField, ProcessedType } from '../../schema/src/processed.js';
 import type { RowError } from './types.js';
 
@@ -199,19 +198,6 @@ function stringWriter(column: ProtoColumn, data: Data): CellWriter {
   };
 }
 
-const ARROW_TYPE: Record<ProcessedType, string> = { STRING: 'Utf8', INT64: 'Int (any width)', FLOAT64: 'Float64', TIMESTAMP: 'Timestamp<MICROSECOND>', DATE: 'Date<DAY>' };
-
-/** The Arrow types each processed column accepts (PROCESSED_ARROW_SCHEMA's, and any integer width for INT64). */
-function accepts(type: ProcessedType, arrow: DataType): boolean {
-  switch (type) {
-    case 'STRING': return DataType.isUtf8(arrow);
-    case 'INT64': return DataType.isInt(arrow);
-    case 'FLOAT64': return DataType.isFloat(arrow) && arrow.precision === Precision.DOUBLE;
-    case 'TIMESTAMP': return DataType.isTimestamp(arrow) && arrow.unit === TimeUnit.MICROSECOND;
-    case 'DATE': return DataType.isDate(arrow) && arrow.unit === DateUnit.DAY;
-  }
-}
-
 function cellWriter(column: ProtoColumn, data: Data): CellWriter {
   switch (column.type) {
     case 'STRING': return stringWriter(column, data);
@@ -235,19 +221,7 @@ function validityOf(data: Data): (i: number) => boolean {
  * A missing NULLABLE column is written as nulls.
  */
 export function checkBatchSchema(table: Table, columns: readonly ProtoColumn[], where: string): void {
-  const known = new Map(columns.map((c) => [c.name, c]));
-  for (const field of table.schema.fields) {
-    const column = known.get(field.name);
-    if (!column) throw new AppError('TAXI_ERR_WAREHOUSE_WRITE', `${where}: the batch has column ${field.name}, which is not in the processed schema`, { context: { column: field.name } });
-    if (!accepts(column.type, field.type as DataType)) {
-      throw new AppError('TAXI_ERR_WAREHOUSE_WRITE', `${where}: column ${field.name} (${column.type}) should be Arrow ${ARROW_TYPE[column.type]}, got ${String(field.type)}`, { context: { column: field.name } });
-    }
-  }
-  for (const column of columns) {
-    if (column.required && !table.schema.fields.some((f) => f.name === column.name)) {
-      throw new AppError('TAXI_ERR_WAREHOUSE_WRITE', `${where}: the batch lacks REQUIRED column ${column.name}`, { context: { column: column.name } });
-    }
-  }
+  checkArrowColumns(table.schema.fields, columns, where);
 }
 
 /**

@@ -1,11 +1,11 @@
 import { isAscii } from 'node:buffer';
-import { DataType, DateUnit, Precision, TimeUnit } from 'apache-arrow';
-import type { Data, RecordBatch, Table } from 'apache-arrow';
+import type { Data, DataType, RecordBatch, Table } from 'apache-arrow';
 import { DuckDBDataChunk, DuckDBDateValue, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { DuckDBType, DuckDBVector } from '@duckdb/node-api';
-import { AppError } from '../../errors/src/index.js';
 import { PROCESSED_FIELDS } from '../../schema/src/processed.js';
 import type { ProcessedField, ProcessedType } from '../../schema/src/processed.js';
+import { checkArrowColumns } from './arrow-columns.js';
+import type { ExpectedColumn } from './arrow-columns.js';
 
 // Arrow columns of a processed batch -> DuckDB data chunks for the appender, with no file and no
 // Parquet in between. The value layouts are DuckDB's own: DOUBLE and BIGINT as 8-byte numbers,
@@ -22,39 +22,17 @@ export interface TableColumn {
 /** Rows per data chunk: DuckDB's vector size, the most a chunk holds (2048). */
 const CHUNK_ROWS = 2048;
 
-const FIELD_BY_NAME = new Map(PROCESSED_FIELDS.map((f) => [f.name, f]));
-const ARROW_TYPE: Record<ProcessedType, string> = { STRING: 'Utf8', INT64: 'Int (any width)', FLOAT64: 'Float64', TIMESTAMP: 'Timestamp<MICROSECOND>', DATE: 'Date<DAY>' };
-
-function accepts(type: ProcessedType, arrow: DataType): boolean {
-  switch (type) {
-    case 'STRING': return DataType.isUtf8(arrow);
-    case 'INT64': return DataType.isInt(arrow);
-    case 'FLOAT64': return DataType.isFloat(arrow) && arrow.precision === Precision.DOUBLE;
-    case 'TIMESTAMP': return DataType.isTimestamp(arrow) && arrow.unit === TimeUnit.MICROSECOND;
-    case 'DATE': return DataType.isDate(arrow) && arrow.unit === DateUnit.DAY;
-  }
-}
-
 /**
  * Checks a record batch has the processed columns with the expected Arrow types (its data's, not
  * only its schema's): another schema is a bug upstream, refused whole (TAXI_ERR_WAREHOUSE_WRITE
  * naming the column). A missing NULLABLE column is written as nulls, as the BigQuery adapter does.
  */
 function checkBatch(batch: RecordBatch, where: string): void {
-  batch.schema.fields.forEach((field, i) => {
-    const processed = FIELD_BY_NAME.get(field.name);
-    if (!processed) throw new AppError('TAXI_ERR_WAREHOUSE_WRITE', `${where}: the batch has column ${field.name}, which is not in the processed schema`, { context: { column: field.name } });
-    const type = (batch.data.children[i]?.type ?? field.type) as DataType & { toString(): string }; // each Arrow type prints itself
-    if (!accepts(processed.type, type)) {
-      throw new AppError('TAXI_ERR_WAREHOUSE_WRITE', `${where}: column ${field.name} (${processed.type}) should be Arrow ${ARROW_TYPE[processed.type]}, got ${type.toString()}`, { context: { column: field.name } });
-    }
-  });
-  for (const f of PROCESSED_FIELDS) {
-    if (f.mode === 'REQUIRED' && !batch.schema.fields.some((field) => field.name === f.name)) {
-      throw new AppError('TAXI_ERR_WAREHOUSE_WRITE', `${where}: the batch lacks REQUIRED column ${f.name}`, { context: { column: f.name } });
-    }
-  }
+  const fields = batch.schema.fields.map((field, i) => ({ name: field.name, type: (batch.data.children[i]?.type ?? field.type) as DataType }));
+  checkArrowColumns(fields, EXPECTED, where);
 }
+
+const EXPECTED: readonly ExpectedColumn[] = PROCESSED_FIELDS.map((f) => ({ name: f.name, type: f.type, required: f.mode === 'REQUIRED' }));
 
 /** Rows start..start+n-1 of `data` that are null, as indexes from start. */
 function nullsIn(data: Data, start: number, n: number): number[] {
