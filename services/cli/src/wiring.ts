@@ -4,6 +4,7 @@ import { PinoPretty } from 'pino-pretty';
 import type { Logger } from 'pino';
 import { kafkaBus, memoryBus } from '../../../libs/bus/src/index.js';
 import type { Bus } from '../../../libs/bus/src/index.js';
+import { loadConfig } from '../../../libs/config/src/index.js';
 import type { ServiceConfig } from '../../../libs/config/src/index.js';
 import { AppError } from '../../../libs/errors/src/index.js';
 import { gcsObjectStore, localDirObjectStore } from '../../../libs/objectstore/src/index.js';
@@ -29,6 +30,22 @@ export function logger(log: Readonly<ServiceConfig['log']>, name: string): Logge
   const pretty = log.format === 'pretty' || (log.format === 'auto' && process.stderr.isTTY);
   if (!pretty) return pino(options, pino.destination({ fd: 2, sync: true }));
   return pino(options, PinoPretty({ destination: 2, sync: true, colorize: process.stderr.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
+}
+
+/** A service config whose bus is Kafka. */
+export type KafkaServiceConfig = Readonly<ServiceConfig> & { readonly bus: { readonly kind: 'kafka'; readonly kafka: NonNullable<ServiceConfig['bus']['kafka']> } };
+
+/**
+ * The config of a command that needs Kafka: the file (`--config` or TAXI_CONFIG), the environment,
+ * and `--brokers` (which sets bus.kind=kafka). Without Kafka it stops with a usage error saying
+ * `taxi <command> <why>` and how to give the brokers, then `hint`.
+ */
+export function loadKafkaConfig(command: string, flags: { readonly config?: string | undefined; readonly brokers?: string | undefined }, why: string, hint?: string): KafkaServiceConfig {
+  const config = loadConfig({ file: flags.config, overrides: flags.brokers ? { bus: { kind: 'kafka', kafka: { brokers: flags.brokers } } } : {} });
+  if (config.bus.kind !== 'kafka' || !config.bus.kafka) {
+    throw new AppError('TAXI_ERR_CLI_USAGE', `taxi ${command} ${why}: give --brokers (or TAXI__BUS__KIND=kafka and TAXI__BUS__KAFKA__BROKERS)${hint === undefined ? '' : `; ${hint}`}`);
+  }
+  return config as KafkaServiceConfig;
 }
 
 export function buildBus(config: Readonly<ServiceConfig>, log: Logger): Bus {

@@ -73,3 +73,18 @@ t.test('wrong flags and bad input exit non-zero with a clear message', async (t)
   t.equal(unknown.code, 2);
   t.match(unknown.stderr, /unknown command 'frobnicate'/);
 });
+
+t.test('the Kafka commands without brokers stop with a usage error saying how to give them', async (t) => {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TAXI_')));
+  const cases: [string[], RegExp][] = [
+    [['ingest', '--service', 'green', '--month', '2024-01'], /taxi ingest writes to Kafka: give --brokers .*; `taxi run` runs the whole pipeline in-process/],
+    [['process'], /taxi process reads Kafka: give --brokers \(or TAXI__BUS__KIND=kafka and TAXI__BUS__KAFKA__BROKERS\)\n/],
+    [['replay', '--service', 'green', '--month', '2024-01'], /taxi replay reads the month from Kafka: give --brokers .*; an embedded month is replaced by running `taxi run` again/],
+    [['serve-ingestor'], /taxi serve-ingestor writes to Kafka: give --brokers/],
+  ];
+  for (const [args, message] of cases) {
+    const result = await exec(process.execPath, [taxi, ...args], { cwd: root, env }).then(() => ({ code: 0, stderr: '' }), (e: unknown) => e as { code: number; stderr: string });
+    t.equal(result.code, 2, `taxi ${args[0] ?? ''} exits 2`);
+    t.match(result.stderr, new RegExp(`TAXI_ERR_CLI_USAGE: ${message.source}`), `taxi ${args[0] ?? ''} names the problem`);
+  }
+});

@@ -1,4 +1,3 @@
-import { loadConfig } from '../../../../libs/config/src/index.js';
 import { AppError } from '../../../../libs/errors/src/index.js';
 import { ingestMonth } from '../../../../libs/ingest/src/index.js';
 import type { IngestProgress, IngestResult } from '../../../../libs/ingest/src/index.js';
@@ -7,7 +6,7 @@ import { parseMonthRef } from '../../../../libs/schema/src/month.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
 import { formatRate, progressLine } from '../progress.js';
-import { buildBus, buildSource, buildStore, cliLogger } from '../wiring.js';
+import { buildBus, buildSource, buildStore, cliLogger, loadKafkaConfig } from '../wiring.js';
 
 const usage = `Usage: taxi ingest --service S --month YYYY-MM [--source URL|PATH] [--force] [--brokers LIST] [--config FILE] [--json]
 
@@ -36,10 +35,7 @@ export const ingestCommand: Command = {
     if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
     if (values.service === undefined || values.month === undefined) throw new AppError('TAXI_ERR_CLI_USAGE', 'taxi ingest: --service and --month are required');
     const ref = parseMonthRef(values.service, values.month);
-    const config = loadConfig({ file: values.config, overrides: values.brokers ? { bus: { kind: 'kafka', kafka: { brokers: values.brokers } } } : {} });
-    if (config.bus.kind !== 'kafka') {
-      throw new AppError('TAXI_ERR_CLI_USAGE', 'taxi ingest writes to Kafka: give --brokers (or TAXI__BUS__KIND=kafka and TAXI__BUS__KAFKA__BROKERS); `taxi run` runs the whole pipeline in-process');
-    }
+    const config = loadKafkaConfig('ingest', values, 'writes to Kafka', '`taxi run` runs the whole pipeline in-process');
     const log = cliLogger(config);
     const bus = buildBus(config, log);
     const store = buildStore(config);

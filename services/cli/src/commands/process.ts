@@ -1,7 +1,5 @@
 import { hostname } from 'node:os';
 import { kafkaGroupConsumer } from '../../../../libs/bus/src/index.js';
-import { loadConfig } from '../../../../libs/config/src/index.js';
-import { AppError } from '../../../../libs/errors/src/index.js';
 import { parquetWasmCodec } from '../../../../libs/parquet/src/index.js';
 import { busDeadLetters, CheckpointStore, KafkaProcessor, Pipeline } from '../../../../libs/processor/src/index.js';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -11,7 +9,7 @@ import { bigQueryWarehouse, duckDbWarehouse } from '../../../../libs/warehouse/s
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
 import { processorHealth } from '../processor-health.js';
-import { buildBus, buildStore, cliLogger } from '../wiring.js';
+import { buildBus, buildStore, cliLogger, loadKafkaConfig } from '../wiring.js';
 
 const usage = `Usage: taxi process [--brokers LIST] [--config FILE] [--exit-when-idle SECONDS]
 
@@ -33,8 +31,7 @@ export const processCommand: Command = {
       brokers: { type: 'string' }, config: { type: 'string' }, 'exit-when-idle': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
     });
     if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
-    const config = loadConfig({ file: values.config, overrides: values.brokers ? { bus: { kind: 'kafka', kafka: { brokers: values.brokers } } } : {} });
-    if (config.bus.kind !== 'kafka' || !config.bus.kafka) throw new AppError('TAXI_ERR_CLI_USAGE', 'taxi process reads Kafka: give --brokers (or TAXI__BUS__KIND=kafka and TAXI__BUS__KAFKA__BROKERS)');
+    const config = loadKafkaConfig('process', values, 'reads Kafka');
     const idleSeconds = values['exit-when-idle'] === undefined ? undefined : Number(values['exit-when-idle']);
     const log = cliLogger(config).child({ component: 'processor' });
     const { groupId } = config.processor;

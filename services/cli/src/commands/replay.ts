@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { loadConfig } from '../../../../libs/config/src/index.js';
 import { AppError } from '../../../../libs/errors/src/index.js';
 import { parquetWasmCodec } from '../../../../libs/parquet/src/index.js';
 import { busDeadLetters } from '../../../../libs/processor/src/index.js';
@@ -12,7 +11,7 @@ import { buildHttpApp, readiness } from '../../../../libs/telemetry/src/index.js
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
 import { progressLine } from '../progress.js';
-import { buildBus, buildStore, buildWarehouse, cliLogger } from '../wiring.js';
+import { buildBus, buildStore, buildWarehouse, cliLogger, loadKafkaConfig } from '../wiring.js';
 
 const usage = `Usage: taxi replay --service S --month YYYY-MM [--brokers LIST] [--config FILE] [--no-serve] [--json]
 
@@ -43,10 +42,7 @@ export const replayCommand: Command = {
     if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
     if (values.service === undefined || values.month === undefined) throw new AppError('TAXI_ERR_CLI_USAGE', 'taxi replay: --service and --month are required');
     const ref = parseMonthRef(values.service, values.month);
-    const config = loadConfig({ file: values.config, overrides: values.brokers ? { bus: { kind: 'kafka', kafka: { brokers: values.brokers } } } : {} });
-    if (config.bus.kind !== 'kafka' || !config.bus.kafka) {
-      throw new AppError('TAXI_ERR_CLI_USAGE', 'taxi replay reads the month from Kafka: give --brokers (or TAXI__BUS__KIND=kafka and TAXI__BUS__KAFKA__BROKERS); an embedded month is replaced by running `taxi run` again');
-    }
+    const config = loadKafkaConfig('replay', values, 'reads the month from Kafka', 'an embedded month is replaced by running `taxi run` again');
     const log = cliLogger(config).child({ component: 'replay' });
     const month = monthKey(ref);
     const bus = buildBus({ ...config, bus: { ...config.bus, kafka: { ...config.bus.kafka, transactionalId: `taxi-replay-${ref.service}-${month}-${hostname()}-${process.pid}` } } }, log);

@@ -1,6 +1,4 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { loadConfig } from '../../../../libs/config/src/index.js';
-import { AppError } from '../../../../libs/errors/src/index.js';
 import { ContinuousIngestor } from '../../../../libs/ingest/src/index.js';
 import { parquetWasmCodec } from '../../../../libs/parquet/src/index.js';
 import { httpSource } from '../../../../libs/source/src/index.js';
@@ -8,7 +6,7 @@ import { buildHttpApp, ingestorMetrics } from '../../../../libs/telemetry/src/in
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
 import { ingestorHealth } from '../ingestor-health.js';
-import { buildBus, buildStore, cliLogger } from '../wiring.js';
+import { buildBus, buildStore, cliLogger, loadKafkaConfig } from '../wiring.js';
 
 /** Beyond ingestor.drainTimeoutMs, the time an aborted month and the connections get to close. */
 const CLOSE_GRACE_MS = 30_000;
@@ -39,10 +37,7 @@ export const serveIngestorCommand: Command = {
       once: { type: 'boolean', default: false }, brokers: { type: 'string' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
     });
     if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
-    const config = loadConfig({ file: values.config, overrides: values.brokers ? { bus: { kind: 'kafka', kafka: { brokers: values.brokers } } } : {} });
-    if (config.bus.kind !== 'kafka') {
-      throw new AppError('TAXI_ERR_CLI_USAGE', 'taxi serve-ingestor writes to Kafka: give --brokers (or TAXI__BUS__KIND=kafka and TAXI__BUS__KAFKA__BROKERS)');
-    }
+    const config = loadKafkaConfig('serve-ingestor', values, 'writes to Kafka');
     const log = cliLogger(config);
     const bus = buildBus(config, log);
     const store = buildStore(config);
