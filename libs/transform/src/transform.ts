@@ -2,7 +2,7 @@ import { makeData, RecordBatch, Struct, Table } from 'apache-arrow';
 import type { Data } from 'apache-arrow';
 import type { Service } from '../../schema/src/month.js';
 import { PROCESSED_ARROW_SCHEMA, PROCESSED_FIELDS } from '../../schema/src/processed.js';
-import { Builder, numberColumn, stringColumn } from './columns.js';
+import { constantString, dateData, floatData, gather, gatherStrings, int64Data, lookupStrings, numberColumn, prefixedIntegers, stringColumn, timestampData } from './columns.js';
 import type { NumberColumn } from './columns.js';
 import { MAX_DISTANCE_MILES, MAX_DURATION_S, MAX_SPEED_MPH } from './reasons.js';
 import type { RejectReason } from './reasons.js';
@@ -50,24 +50,26 @@ function monthBounds(month: string): [number, number] {
   return [Date.UTC(y, m - 1, 1) * 1000, Date.UTC(y, m, 1) * 1000];
 }
 
+function badLocation(loc: NumberColumn, i: number, nullAllowed: boolean, maxId: number): boolean {
+  if (loc.valid[i] !== 1) return !nullAllowed;
+  const id = loc.values[i] ?? 0;
+  return !Number.isInteger(id) || id < 1 || id > maxId;
+}
+
 /** The first failing check for row i, or undefined when the row is kept (order: reasons.ts). */
 function check(i: number, x: Inputs, cols: ServiceColumns, zones: Zones, start: number, end: number): RejectReason | undefined {
-  if (!x.pickup.valid(i) || !x.dropoff.valid(i)) return 'missing_timestamp';
-  const pickup = x.pickup.value(i);
-  const dropoff = x.dropoff.value(i);
+  if (x.pickup.valid[i] !== 1 || x.dropoff.valid[i] !== 1) return 'missing_timestamp';
+  const pickup = x.pickup.values[i] ?? 0;
+  const dropoff = x.dropoff.values[i] ?? 0;
   if (pickup < start || pickup >= end) return 'pickup_outside_month';
   if (dropoff < pickup) return 'dropoff_before_pickup';
   if (dropoff === pickup) return 'zero_duration';
   const seconds = (dropoff - pickup) / 1e6;
   if (seconds > MAX_DURATION_S) return 'absurd_duration';
-  for (const loc of [x.pu, x.do]) {
-    if (!loc.valid(i)) { if (!cols.nullLocationAllowed) return 'bad_location'; continue; }
-    const id = loc.value(i);
-    if (!Number.isInteger(id) || id < 1 || id > zones.maxId) return 'bad_location';
-  }
-  for (const m of x.money) if (m.valid(i) && m.value(i) < 0) return 'negative_amount';
+  if (badLocation(x.pu, i, cols.nullLocationAllowed, zones.maxId) || badLocation(x.do, i, cols.nullLocationAllowed, zones.maxId)) return 'bad_location';
+  for (const m of x.money) if (m.valid[i] === 1 && (m.values[i] ?? 0) < 0) return 'negative_amount';
   if (x.distance) {
-    const miles = x.distance.valid(i) ? x.distance.value(i) : 0;
+    const miles = x.distance.valid[i] === 1 ? (x.distance.values[i] ?? 0) : 0;
     if (miles <= 0) return 'zero_distance';
     if (miles > MAX_DISTANCE_MILES) return 'absurd_distance';
     if (miles / (seconds / 3600) > MAX_SPEED_MPH) return 'absurd_speed';
@@ -98,68 +100,116 @@ export function transformBatch(batch: RecordBatch, ctx: TransformContext): { bat
   return { batch: buildOutput(batch, ctx, cols, x, keep.subarray(0, n)), rejects };
 }
 
+/** The zone lookup's names as UTF-8, encoded once per lookup. */
+const encodedNames = new WeakMap<Zones, { borough: (Uint8Array | undefined)[]; zone: (Uint8Array | undefined)[] }>();
+function namesOf(zones: Zones): { borough: (Uint8Array | undefined)[]; zone: (Uint8Array | undefined)[] } {
+  let names = encodedNames.get(zones);
+  if (!names) {
+    const encoder = new TextEncoder();
+    const encode = (list: readonly (string | undefined)[]): (Uint8Array | undefined)[] =>
+      Array.from({ length: list.length }, (_, id) => { const s = list[id]; return s === undefined ? undefined : encoder.encode(s); });
+    names = { borough: encode(zones.borough), zone: encode(zones.zone) };
+    encodedNames.set(zones, names);
+  }
+  return names;
+}
+
+/** Derived values over the kept rows. */
+function derive(n: number, fill: (k: number, out: Float64Array, valid: Uint8Array) => void): NumberColumn {
+  const values = new Float64Array(n);
+  const valid = new Uint8Array(n);
+  for (let k = 0; k < n; k++) fill(k, values, valid);
+  return { values, valid };
+}
+
 function buildOutput(batch: RecordBatch, ctx: TransformContext, cols: ServiceColumns, x: Inputs, keep: Int32Array): RecordBatch {
-  const b = new Builder(keep.length);
-  const at = (c: NumberColumn) => ({ value: (k: number) => c.value(keep[k] ?? 0), valid: (k: number) => c.valid(keep[k] ?? 0) });
-  const col = (name: string | undefined) => at(numberColumn(batch, name));
-  const float = (name: string | undefined): Data => { const c = col(name); return b.float(c.value, c.valid); };
-  const int = (name: string | undefined): Data => { const c = col(name); return b.int64(c.value, c.valid); };
-  const str = stringColumn(batch, cols.storeAndFwd);
-  const pickup = (k: number): number => x.pickup.value(keep[k] ?? 0);
-  const dropoff = (k: number): number => x.dropoff.value(keep[k] ?? 0);
-  const seconds = (k: number): number => (dropoff(k) - pickup(k)) / 1e6;
+  const n = keep.length;
+  const col = (name: string | undefined): NumberColumn => gather(numberColumn(batch, name), keep);
+  const float = (name: string | undefined): Data => floatData(col(name));
+  const int = (name: string | undefined): Data => int64Data(col(name));
+  const pickup = gather(x.pickup, keep).values;
+  const dropoff = gather(x.dropoff, keep).values;
+  const seconds = new Float64Array(n);
+  for (let k = 0; k < n; k++) seconds[k] = ((dropoff[k] ?? 0) - (pickup[k] ?? 0)) / 1e6;
   const distance = col(cols.distance);
   const fare = col(cols.fare);
   const tip = col(cols.tip);
-  const parts = (cols.totalParts ?? []).map(col);
-  const total = cols.total !== undefined ? col(cols.total)
-    : { value: (k: number) => parts.reduce((s, p) => s + (p.valid(k) ? p.value(k) : 0), 0), valid: (k: number) => parts.some((p) => p.valid(k)) };
-  const pu = at(x.pu);
-  const dof = at(x.do);
-  const zoneOf = (ids: typeof pu, names: readonly (string | undefined)[]) => (k: number): string | undefined => (ids.valid(k) ? names[ids.value(k)] : undefined);
+  let total: NumberColumn;
+  if (cols.total !== undefined) total = col(cols.total);
+  else {
+    const parts = (cols.totalParts ?? []).map(col);
+    total = derive(n, (k, out, valid) => {
+      let sum = 0;
+      let any = 0;
+      for (const p of parts) if (p.valid[k] === 1) { sum += p.values[k] ?? 0; any = 1; }
+      out[k] = sum;
+      valid[k] = any;
+    });
+  }
+  const pu = gather(x.pu, keep);
+  const dof = gather(x.do, keep);
+  const names = namesOf(ctx.zones);
+  const rows = new Float64Array(n);
+  const days = new Int32Array(n);
+  const hours = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const p = pickup[k] ?? 0;
+    rows[k] = ctx.firstRow + (keep[k] ?? 0);
+    days[k] = Math.floor(p / MICROS_PER_DAY);
+    hours[k] = Math.floor((p % MICROS_PER_DAY) / MICROS_PER_HOUR);
+  }
+  const allValid = new Uint8Array(n).fill(1);
   const columns: Record<string, Data> = {
-    trip_id: b.string((k) => `${ctx.service}/${ctx.month}/${ctx.firstRow + (keep[k] ?? 0)}`),
-    service: b.string(() => ctx.service),
-    source_month: b.string(() => ctx.month),
+    trip_id: prefixedIntegers(`${ctx.service}/${ctx.month}/`, rows),
+    service: constantString(ctx.service, n),
+    source_month: constantString(ctx.month, n),
     VendorID: int(cols.vendor),
-    pickup_datetime: b.timestamp(pickup),
-    dropoff_datetime: b.timestamp(dropoff),
-    pickup_date: b.dateDays((k) => Math.floor(pickup(k) / MICROS_PER_DAY)),
-    pickup_hour: b.int64((k) => Math.floor((pickup(k) % MICROS_PER_DAY) / MICROS_PER_HOUR), () => true),
-    PULocationID: b.int64(pu.value, pu.valid),
-    DOLocationID: b.int64(dof.value, dof.valid),
-    pickup_borough: b.string(zoneOf(pu, ctx.zones.borough)),
-    pickup_zone: b.string(zoneOf(pu, ctx.zones.zone)),
-    dropoff_borough: b.string(zoneOf(dof, ctx.zones.borough)),
-    dropoff_zone: b.string(zoneOf(dof, ctx.zones.zone)),
+    pickup_datetime: timestampData(pickup),
+    dropoff_datetime: timestampData(dropoff),
+    pickup_date: dateData(days),
+    pickup_hour: int64Data({ values: hours, valid: allValid }),
+    PULocationID: int64Data(pu),
+    DOLocationID: int64Data(dof),
+    pickup_borough: lookupStrings(pu, names.borough),
+    pickup_zone: lookupStrings(pu, names.zone),
+    dropoff_borough: lookupStrings(dof, names.borough),
+    dropoff_zone: lookupStrings(dof, names.zone),
     passenger_count: int(cols.passengers),
-    trip_distance: b.float(distance.value, distance.valid),
+    trip_distance: floatData(distance),
     RatecodeID: int(cols.ratecode),
-    store_and_fwd_flag: b.string((k) => str(keep[k] ?? 0)),
+    store_and_fwd_flag: gatherStrings(stringColumn(batch, cols.storeAndFwd), keep),
     payment_type: int(cols.paymentType),
     trip_type: int(cols.tripType),
-    fare_amount: b.float(fare.value, fare.valid),
+    fare_amount: floatData(fare),
     extra: float(cols.extra),
     mta_tax: float(cols.mtaTax),
-    tip_amount: b.float(tip.value, tip.valid),
+    tip_amount: floatData(tip),
     tolls_amount: float(cols.tolls),
     improvement_surcharge: float(cols.improvement),
     congestion_surcharge: float(cols.congestion),
     airport_fee: float(cols.airport),
     cbd_congestion_fee: float(cols.cbd),
-    total_amount: b.float(total.value, total.valid),
-    duration_s: b.int64(seconds, () => true),
-    avg_speed_mph: b.float((k) => distance.value(k) / (seconds(k) / 3600), (k) => distance.valid(k) && seconds(k) > 0),
-    tip_pct: b.float((k) => (tip.value(k) / fare.value(k)) * 100, (k) => tip.valid(k) && fare.valid(k) && fare.value(k) > 0),
-    Total_squared: b.float((k) => total.value(k) ** 2, total.valid),
-    Load_dt: b.timestamp(() => ctx.loadDtMicros),
+    total_amount: floatData(total),
+    duration_s: int64Data({ values: seconds, valid: allValid }),
+    avg_speed_mph: floatData(derive(n, (k, out, valid) => {
+      const s = seconds[k] ?? 0;
+      out[k] = (distance.values[k] ?? 0) / (s / 3600);
+      valid[k] = distance.valid[k] === 1 && s > 0 ? 1 : 0;
+    })),
+    tip_pct: floatData(derive(n, (k, out, valid) => {
+      const f = fare.values[k] ?? 0;
+      out[k] = ((tip.values[k] ?? 0) / f) * 100;
+      valid[k] = tip.valid[k] === 1 && fare.valid[k] === 1 && f > 0 ? 1 : 0;
+    })),
+    Total_squared: floatData(derive(n, (k, out, valid) => { out[k] = (total.values[k] ?? 0) ** 2; valid[k] = total.valid[k] ?? 0; })),
+    Load_dt: timestampData(new Float64Array(n).fill(ctx.loadDtMicros)),
   };
   const children = PROCESSED_FIELDS.map((field) => {
     const data = columns[field.name];
     if (!data) throw new Error(`transform: no value for processed column ${field.name}`);
     return data;
   });
-  return new RecordBatch(PROCESSED_ARROW_SCHEMA, makeData({ type: new Struct(PROCESSED_ARROW_SCHEMA.fields), length: keep.length, nullCount: 0, children }));
+  return new RecordBatch(PROCESSED_ARROW_SCHEMA, makeData({ type: new Struct(PROCESSED_ARROW_SCHEMA.fields), length: n, nullCount: 0, children }));
 }
 
 /** transformBatch over every batch of a table (one message usually holds one batch). */

@@ -1,4 +1,4 @@
-import { Float64, Int32, Int64, makeData, RecordBatch, Struct, Table, TimestampMicrosecond, Utf8, vectorFromArray } from 'apache-arrow';
+import { Float64, Int32, Int64, makeData, RecordBatch, Struct, Table, tableFromIPC, tableToIPC, TimestampMicrosecond, Utf8, vectorFromArray } from 'apache-arrow';
 import type { Data, DataType } from 'apache-arrow';
 import t from 'tap';
 import { parquetWasmCodec } from '../../parquet/src/index.js';
@@ -100,4 +100,20 @@ t.test('each reject reason, once, in order; a clean row passes', async (t) => {
   t.equal(get('avg_speed_mph'), 20);
   t.equal(get('pickup_zone'), 'JFK Airport');
   t.equal(get('airport_fee'), null, 'absent optional values stay null');
+});
+
+t.test('a sliced batch (Arrow data with an offset) gives what the same rows give unsliced', async (t) => {
+  const input = await canonicalGreen('green_tripdata_2024-01.parquet');
+  const sliced = input.slice(20_000, 30_000);
+  const copy = tableFromIPC(tableToIPC(sliced, 'stream'));
+  t.equal(sliced.batches[0]!.data.children[0]!.offset, 20_000, 'the slice keeps an offset into its parent');
+  const ctx = { service: 'green', month: '2024-01', firstRow: 20_000, loadDtMicros: LOAD_DT, zones } as const;
+  const a = transformTable(sliced, ctx);
+  const b = transformTable(copy, ctx);
+  t.ok(a.table.numRows > 9_000, `${a.table.numRows} rows kept of 10,000`);
+  t.same(a.rejects, b.rejects);
+  for (const field of PROCESSED_ARROW_SCHEMA.fields) {
+    t.same(a.table.getChild(field.name)!.toArray(), b.table.getChild(field.name)!.toArray(), field.name);
+    t.equal(a.table.getChild(field.name)!.nullCount, b.table.getChild(field.name)!.nullCount, `${field.name} nulls`);
+  }
 });
