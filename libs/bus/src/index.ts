@@ -1,5 +1,6 @@
 export { kafkaBus } from './kafka.js';
 export { memoryBus } from './memory.js';
+export type { MemoryBus, MemoryBusOptions } from './memory.js';
 export { kafkaBusOptionsSchema } from './options.js';
 export type { KafkaBusOptions } from './options.js';
 export { partitionForKey } from './partitioner.js';

@@ -33,13 +33,16 @@ export interface EmbeddedRunResult {
   readonly processedFiles: number;
 }
 
+/** Most raw message bytes the embedded bus holds between the ingest and the pipeline. */
+const EMBEDDED_BUFFER_BYTES = 64 * 1024 * 1024;
+
 export async function runEmbedded(options: EmbeddedRunOptions): Promise<EmbeddedRunResult> {
   const started = performance.now();
   const { ref, log } = options;
   const out = resolve(options.outDir);
   const month = monthKey(ref);
   const topics = defaultTopics();
-  const bus = memoryBus();
+  const bus = memoryBus({ maxBufferedBytes: EMBEDDED_BUFFER_BYTES });
   await bus.ensureTopics([{ name: topics.raw, partitions: options.poolSize ?? 2 }, { name: topics.manifest, partitions: 1, compacted: true }]);
   const store = localDirObjectStore({ root: join(out, 'objects') });
   await store.connect();
@@ -49,36 +52,64 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
   const processedPrefix = `processed/${ref.service}/year=${ref.year}/month=${String(ref.month).padStart(2, '0')}/`;
   let files = 0;
   const parquet = new ParquetSink(store, codec, {}, log.child({ component: 'parquet-sink' }), () => { files++; });
-  try {
-    await warehouse.connect();
-    // Each run starts a new in-process bus, whose offsets start at 0: replace the month's outputs.
+  // Each run starts a new in-process bus, whose offsets start at 0: the month's outputs are
+  // replaced (and removed again should the run fail half way).
+  const clearMonth = async (): Promise<void> => {
     await warehouse.query(`DELETE FROM trips WHERE service = '${ref.service}' AND source_month = '${month}'`);
     await warehouse.query('DELETE FROM _taxi_batches');
     await store.deletePrefix(processedPrefix);
     await rm(rejectsPath, { force: true });
-
-    const ingested = await ingestMonth(ref, { source: localFileSource({ path: options.source }), store, bus, codec, log }, {
-      topics, onProgress: (p: IngestProgress) => options.onProgress?.({ phase: 'ingest', rows: p.rows, total: 0 }),
-    });
-    const total = ingested.manifest.rows;
+  };
+  try {
+    await warehouse.connect();
+    await clearMonth();
+    let produced = 0;
     let done = 0;
     const pipeline = new Pipeline({ parquet, warehouse, deadLetters: fileDeadLetters(rejectsPath), log, ...(options.poolSize ? { poolSize: options.poolSize } : {}),
-      onDone: (_m, c) => { done += c.rowsIn; options.onProgress?.({ phase: 'process', rows: done, total }); } });
+      onDone: (m, c) => {
+        // Durable in every sink: the bus may forget it (messages of a partition finish in offset order).
+        bus.deleteRecords(m.topic, m.partition, String(BigInt(m.offset) + 1n));
+        done += c.rowsIn;
+        options.onProgress?.({ phase: 'process', rows: done, total: produced });
+      } });
+    // Ingest and process at once: the pipeline reads the month's messages as the ingest sends
+    // them (read_uncommitted), and the ingest waits while the bus holds EMBEDDED_BUFFER_BYTES.
+    const stopIngest = new AbortController();
+    const ingesting = ingestMonth(ref, { source: localFileSource({ path: options.source }), store, bus, codec, log }, {
+      topics, signal: stopIngest.signal, onProgress: (p: IngestProgress) => { produced = p.rows; options.onProgress?.({ phase: done > 0 ? 'process' : 'ingest', rows: done > 0 ? done : p.rows, total: produced }); },
+    });
+    let ingested: Awaited<typeof ingesting>;
     try {
-      const inFlight = new Set<Promise<void>>();
-      const limit = 2 * (options.poolSize ?? 2);
-      for await (const message of bus.readAll(topics.raw)) {
-        const p = pipeline.handle(message).finally(() => inFlight.delete(p));
-        inFlight.add(p);
-        if (inFlight.size >= limit) await Promise.race(inFlight);
+      try {
+        const inFlight = new Set<Promise<void>>();
+        const limit = 2 * (options.poolSize ?? 2);
+        for await (const message of bus.follow(topics.raw, ingesting)) {
+          const p = pipeline.handle(message).finally(() => inFlight.delete(p));
+          inFlight.add(p);
+          if (inFlight.size >= limit) await Promise.race(inFlight);
+        }
+        await pipeline.drain();
+        ingested = await ingesting;
+        await parquet.close();
+      } finally {
+        ingesting.catch(() => undefined); // awaited above, or the run failed first
+        await pipeline.close();
       }
-      await pipeline.drain();
-      await parquet.close();
-    } finally {
-      await pipeline.close();
+    } catch (error) {
+      // The pipeline or the ingest failed: stop the other, then remove what the run wrote.
+      stopIngest.abort(error);
+      await bus.close();
+      await ingesting.catch(() => undefined);
+      await pipeline.drain().catch(() => undefined);
+      await parquet.settled().catch(() => undefined);
+      await clearMonth().catch((e: unknown) => { log.error({ err: e }, 'could not remove the failed run\'s partial outputs'); });
+      throw error;
     }
     const counts = pipeline.counts.get(`${ref.service}/${month}`) ?? { rowsIn: 0, rowsOut: 0, rejected: {}, badMessages: 0 };
     checkConservation(`${ref.service} ${month}`, counts);
+    if (counts.rowsIn !== ingested.manifest.rows) {
+      throw new Error(`${ref.service} ${month}: ${ingested.manifest.rows} rows ingested but ${counts.rowsIn} processed`);
+    }
     return {
       rowsRead: counts.rowsIn, rowsWritten: counts.rowsOut, rowsRejected: counts.rejected, seconds: (performance.now() - started) / 1000,
       outputs: { raw: join(out, 'objects', ingested.rawKey ?? ''), processed: join(out, 'objects', processedPrefix), warehouse: join(out, 'taxi.duckdb'), rejects: rejectsPath },
