@@ -17,6 +17,10 @@ export const parquetSinkOptionsSchema = z.strictObject({
     bytes: z.number().int().positive().default(64 * 1024 * 1024).describe('... or this many bytes of Arrow data (held in memory until written)'),
     intervalMs: z.number().int().positive().default(60_000).describe('... or once its first batch is this many milliseconds old, even with no new input'),
   }).prefault({}),
+  // Files are open per partition AND month: a processor with many partitions, or reading several
+  // months at once, would otherwise hold roll.bytes times as many files.
+  maxOpenBytes: z.number().int().positive().default(128 * 1024 * 1024)
+    .describe('most bytes of Arrow data held in all open files together; above it the largest open file is written early'),
 }).prefault({});
 
 export type ParquetSinkInput = z.input<typeof parquetSinkOptionsSchema>;
@@ -78,6 +82,8 @@ export class ParquetSink {
   /** Files taken out of #open whose write has not finished: still pending for commits. */
   readonly #writingFiles = new Set<OpenFile>();
   readonly #timer: NodeJS.Timeout;
+  /** Bytes of Arrow data in #open. */
+  #openBytes = 0;
   #writing: Promise<void> = Promise.resolve();
   #timerError: Error | undefined;
 
@@ -101,12 +107,23 @@ export class ParquetSink {
         lastOffset: batch.offset, tables: [], rows: 0, bytes: 0, openedAt: Date.now() };
       this.#open.set(id, file);
     }
+    const bytes = batch.table.batches.reduce((s, b) => s + b.data.byteLength, 0);
     file.tables.push(batch.table);
     file.lastOffset = batch.offset;
     file.rows += batch.table.numRows;
-    file.bytes += batch.table.batches.reduce((s, b) => s + b.data.byteLength, 0);
+    file.bytes += bytes;
+    this.#openBytes += bytes;
     if (file.rows >= this.#options.roll.rows || file.bytes >= this.#options.roll.bytes) await this.#flush(id);
+    while (this.#openBytes > this.#options.maxOpenBytes) {
+      let largest: [string, OpenFile] | undefined;
+      for (const entry of this.#open) if (!largest || entry[1].bytes > largest[1].bytes) largest = entry;
+      if (!largest) break;
+      await this.#flush(largest[0]);
+    }
   }
+
+  /** Bytes of Arrow data held in open files (bounded by maxOpenBytes after each add). */
+  get openBytes(): number { return this.#openBytes; }
 
   /** The smallest first offset of the partition's files not yet written, open or being written (undefined: none). */
   pendingFrom(topic: string, partition: number): string | undefined {
@@ -131,7 +148,9 @@ export class ParquetSink {
 
   /** Drops open files without writing them (a partition revoked: its next owner re-reads them). */
   discard(topic: string, partition: number): void {
-    for (const [id, f] of this.#open) if (f.topic === topic && f.partition === partition) this.#open.delete(id);
+    for (const [id, f] of this.#open) {
+      if (f.topic === topic && f.partition === partition) { this.#open.delete(id); this.#openBytes -= f.bytes; }
+    }
   }
 
   async close(): Promise<void> {
@@ -152,11 +171,34 @@ export class ParquetSink {
     const file = this.#open.get(id);
     if (!file) return this.#writing;
     this.#open.delete(id);
+    this.#openBytes -= file.bytes;
     this.#writingFiles.add(file);
     // Writes run one after another so files of a partition become durable in offset order.
     const write = this.#writing.then(() => this.#write(file)).finally(() => { this.#writingFiles.delete(file); });
     this.#writing = write.catch(() => undefined);
     return write;
+  }
+
+  /**
+   * Deletes the partition's other files whose offset range overlaps this one's. Such files come
+   * from work that was never committed (a crash or a rebalance after a file was written, before
+   * its offsets were committed) and rolled at other offsets on the retry (time or memory rolls):
+   * the retry has rewritten or will rewrite every one of their rows, so keeping them would
+   * duplicate rows. Done after the new file is durable, so no row is ever missing.
+   */
+  async #removeOverlapping(key: string, file: OpenFile): Promise<void> {
+    const prefix = key.slice(0, key.lastIndexOf('/') + 1) + `${file.topic}-${file.partition}-`;
+    const first = BigInt(file.firstOffset);
+    const last = BigInt(file.lastOffset);
+    for await (const o of this.#store.list(prefix)) {
+      const range = /^(\d+)-(\d+)\.parquet$/.exec(o.key.slice(prefix.length));
+      if (o.key === key || !range) continue;
+      const [, from = '', to = ''] = range;
+      if (BigInt(from) <= last && BigInt(to) >= first) {
+        await this.#store.delete(o.key);
+        this.#log.warn({ key: o.key, replacedBy: key }, 'deleted an uncommitted Parquet file this one replaces (a retry rolled at other offsets)');
+      }
+    }
   }
 
   async #write(file: OpenFile): Promise<void> {
@@ -172,6 +214,7 @@ export class ParquetSink {
         'taxi.first_offset': file.firstOffset, 'taxi.last_offset': file.lastOffset },
     });
     await this.#store.put(key, bytes, { contentType: 'application/vnd.apache.parquet', metadata: { rows: String(file.rows), schema: PROCESSED_FINGERPRINT } });
+    await this.#removeOverlapping(key, file);
     this.#log.info({ key, rows: file.rows, bytes: bytes.byteLength, partition: file.partition, durationMs: Math.round(performance.now() - started) }, 'Parquet file written');
     this.#onFlushed({ key, topic: file.topic, partition: file.partition, firstOffset: file.firstOffset, lastOffset: file.lastOffset, rows: file.rows, bytes: bytes.byteLength });
   }

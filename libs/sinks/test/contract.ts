@@ -71,6 +71,52 @@ export function parquetSinkContract(t: Test, makeStore: (t: Test) => Promise<Obj
     t.same(read.schema, [PROCESSED_FINGERPRINT], 'schema fingerprint in the footer');
   });
 
+  t.test('a retry that rolls at other offsets replaces the overlapping files it rewrites: no row twice', async (t) => {
+    const store = await makeStore(t);
+    const table = await processedSample(codec);
+    const parts = [table.slice(0, 20_000), table.slice(20_000, 40_000), table.slice(40_000)];
+    const run = async (rows: number, topic = 'raw', partition = 2): Promise<string[]> => {
+      const flushed: FlushedFile[] = [];
+      const sink = new ParquetSink(store, codec, { roll: { rows, intervalMs: 600_000 } }, log, (f) => flushed.push(f));
+      for (const [i, part] of parts.entries()) await sink.add({ topic, partition, offset: String(10 + i), service: 'green', month: '2024-01', table: part });
+      await sink.close();
+      return flushed.map((f) => `${f.firstOffset}-${f.lastOffset}`);
+    };
+    t.same(await run(40_000), ['10-11', '12-12']);
+    await run(20_000, 'raw', 3); // another partition: left alone
+    await run(20_000, 'raw-2', 0); // another topic whose name extends this one's prefix: left alone
+    t.same(await run(20_000), ['10-10', '11-11', '12-12'], 'the retry rolls at other offsets');
+    const mine = (keys: string[]): string[] => keys.filter((k) => k.includes('/raw-2-0000')).map((k) => k.slice(k.lastIndexOf('/') + 7, -8)).sort();
+    t.same(mine(await keys(store, 'processed/green/')), ['000000000010-000000000010', '000000000011-000000000011', '000000000012-000000000012']);
+    t.same(await run(1_000_000), ['10-12'], 'and a retry in one file replaces all three');
+    const written = await keys(store, 'processed/green/');
+    t.same(mine(written), ['000000000010-000000000012']);
+    t.equal(written.length, 1 + 3 + 3, 'the other partition\'s and the other topic\'s files are kept');
+    const read = await readWithDuckDb(t, store, written.filter((k) => k.includes('/raw-2-0000')));
+    t.equal(read.rows, table.numRows, 'every row once');
+    t.equal(read.ids, table.numRows);
+  });
+
+  t.test('maxOpenBytes bounds the data held in open files across partitions: the largest is written early', async (t) => {
+    const store = await makeStore(t);
+    const table = await processedSample(codec);
+    const batchBytes = (b: Table): number => b.batches.reduce((s, x) => s + x.data.byteLength, 0);
+    const parts = Array.from({ length: 9 }, (_, i) => table.slice(i * 5_000, (i + 1) * 5_000));
+    const max = Math.floor(batchBytes(parts[0]!) * 2.5);
+    const flushed: FlushedFile[] = [];
+    const sink = new ParquetSink(store, codec, { roll: { rows: 1_000_000, intervalMs: 600_000 }, maxOpenBytes: max }, log, (f) => flushed.push(f));
+    for (const [i, part] of parts.entries()) {
+      await sink.add({ topic: 'raw', partition: i % 3, offset: String(Math.floor(i / 3)), service: 'green', month: '2024-01', table: part });
+      t.ok(sink.openBytes <= max, `after batch ${i}: ${sink.openBytes} bytes open, at most ${max}`);
+    }
+    t.ok(flushed.length >= 3, `${flushed.length} files written before the end`);
+    await sink.close();
+    t.equal(sink.openBytes, 0);
+    const read = await readWithDuckDb(t, store, await keys(store, 'processed/green/'));
+    t.equal(read.rows, 45_000, 'every row once');
+    t.equal(read.ids, 45_000);
+  });
+
   t.test('the time trigger writes a file with no new input', async (t) => {
     const store = await makeStore(t);
     const table = await processedSample(codec);
