@@ -180,13 +180,15 @@ export class ParquetSink {
   }
 
   /**
-   * Deletes the partition's other files whose offset range overlaps this one's. Such files come
-   * from work that was never committed (a crash or a rebalance after a file was written, before
-   * its offsets were committed) and rolled at other offsets on the retry (time or memory rolls):
-   * the retry has rewritten or will rewrite every one of their rows, so keeping them would
-   * duplicate rows. Done after the new file is durable, so no row is ever missing.
+   * Deletes the partition's other files whose offset range lies inside this one's. Such files come
+   * from work never committed (a crash or a rebalance after a file was written, before its offsets
+   * were committed) that a retry rolled at other offsets (time and memory rolls are not at the same
+   * offsets twice): every row they hold is in this file too (same offsets, same messages, a pure
+   * transform), so deleting them loses nothing, even when a late writer (an old partition owner)
+   * does it. A file only partly overlapping is kept: its rows may exist nowhere else yet. Done
+   * after this file is durable.
    */
-  async #removeOverlapping(key: string, file: OpenFile): Promise<void> {
+  async #removeContained(key: string, file: OpenFile): Promise<void> {
     const prefix = key.slice(0, key.lastIndexOf('/') + 1) + `${file.topic}-${file.partition}-`;
     const first = BigInt(file.firstOffset);
     const last = BigInt(file.lastOffset);
@@ -194,9 +196,9 @@ export class ParquetSink {
       const range = /^(\d+)-(\d+)\.parquet$/.exec(o.key.slice(prefix.length));
       if (o.key === key || !range) continue;
       const [, from = '', to = ''] = range;
-      if (BigInt(from) <= last && BigInt(to) >= first) {
+      if (BigInt(from) >= first && BigInt(to) <= last) {
         await this.#store.delete(o.key);
-        this.#log.warn({ key: o.key, replacedBy: key }, 'deleted an uncommitted Parquet file this one replaces (a retry rolled at other offsets)');
+        this.#log.warn({ key: o.key, replacedBy: key }, 'deleted an uncommitted Parquet file whose rows this one holds (a retry rolled at other offsets)');
       }
     }
   }
@@ -214,7 +216,7 @@ export class ParquetSink {
         'taxi.first_offset': file.firstOffset, 'taxi.last_offset': file.lastOffset },
     });
     await this.#store.put(key, bytes, { contentType: 'application/vnd.apache.parquet', metadata: { rows: String(file.rows), schema: PROCESSED_FINGERPRINT } });
-    await this.#removeOverlapping(key, file);
+    await this.#removeContained(key, file);
     this.#log.info({ key, rows: file.rows, bytes: bytes.byteLength, partition: file.partition, durationMs: Math.round(performance.now() - started) }, 'Parquet file written');
     this.#onFlushed({ key, topic: file.topic, partition: file.partition, firstOffset: file.firstOffset, lastOffset: file.lastOffset, rows: file.rows, bytes: bytes.byteLength });
   }
