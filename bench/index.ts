@@ -25,6 +25,7 @@ import { baselineDuckdbScope } from './scopes/baseline-duckdb.js';
 import { baselinePandasScope } from './scopes/baseline-pandas.js';
 import { baselinePolarsScope } from './scopes/baseline-polars.js';
 import { batchSizeScope } from './scopes/batch-size.js';
+import { codecsScope } from './scopes/codecs.js';
 import { decodeScope } from './scopes/decode.js';
 import { e2eScope } from './scopes/e2e.js';
 import { embeddedScope } from './scopes/embedded.js';
@@ -37,7 +38,7 @@ import { sinksScope } from './scopes/sinks.js';
 
 /** In the order they run: the baselines right after embedded, so that load on the machine is alike. */
 const SCOPES: readonly Scope[] = [
-  decodeScope, ingestScope, process1Scope, process2Scope, replayScope, embeddedScope,
+  decodeScope, codecsScope, ingestScope, process1Scope, process2Scope, replayScope, embeddedScope,
   baselinePandasScope, baselineDuckdbScope, baselinePolarsScope, sinksScope, e2eScope, memoryScope, batchSizeScope,
 ];
 const IDLE_SECONDS = 3;

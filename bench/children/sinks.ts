@@ -8,7 +8,7 @@ import type { Table } from 'apache-arrow';
 import { pino } from 'pino';
 import { gcsObjectStore, localDirObjectStore } from '../../libs/objectstore/src/index.js';
 import type { ObjectStore } from '../../libs/objectstore/src/index.js';
-import { parquetWasmCodec } from '../../libs/parquet/src/index.js';
+import { defaultParquetCodec } from '../../libs/parquet/src/index.js';
 import { canonicalSchema } from '../../libs/schema/src/canonical.js';
 import { monthRefFromFileName } from '../../libs/schema/src/month.js';
 import { normalizeRowGroup } from '../../libs/schema/src/normalize.js';
@@ -19,7 +19,7 @@ import type { Warehouse } from '../../libs/warehouse/src/index.js';
 
 const [path = '', gcsEndpoint = '', bqEndpoint = '', bqGrpc = '', bqSampleRows = '200000'] = process.argv.slice(2);
 const log = pino({ level: 'silent' });
-const codec = parquetWasmCodec();
+const codec = defaultParquetCodec();
 const ref = monthRefFromFileName(path);
 if (!ref) throw new Error(`${path}: not a TLC file name`);
 const BATCH = 25_000;

@@ -81,6 +81,10 @@ function highlights(scope: string, s: ScopeFigures): string {
   if (scope.startsWith('baseline-')) return `${int(e.rowsKept ?? 0)} rows kept, ${int(e.rowsRejected ?? 0)} rejected; the script's own time ${fixed(e.workSeconds ?? Number.NaN, 2)} s; ${fixed((e.outputBytes ?? 0) / 1e6, 1)} MB written`;
   if (scope === 'e2e') return `ingest ${fixed(e.ingestSeconds ?? Number.NaN, 2)} s + process ${fixed(e.processSeconds ?? Number.NaN, 2)} s; ${int(e.rowsWritten ?? 0)} rows written, ${int(e.rowsRejected ?? 0)} rejected`;
   if (scope === 'memory') return keyed(e, /^rssBytes(\d+)x$/, (n, v) => `${n}× ${mb(v)}`);
+  if (scope === 'codecs') {
+    const ratio = (op: string): string => `${op.toLowerCase()} ${fixed(e[`polarsOverWasm${op}Seconds`] ?? Number.NaN, 2)}× the time, ${fixed(e[`polarsOverWasm${op}PeakRssBytes`] ?? Number.NaN, 2)}× the RSS`;
+    return `polars against parquet-wasm: ${ratio('Decode')}; ${ratio('Encode')} (table below)`;
+  }
   if (scope === 'batch-size') return `process rows/s by message size: ${keyed(e, /^processRowsPerSec(\d+)MiB$/, (n, v) => `${n} MiB ${int(v)}`)}`;
   return '';
 }
@@ -185,6 +189,28 @@ function mdBaselines(r: Results): string[] {
   ];
 }
 
+const CODEC_LABELS: Readonly<Record<string, string>> = { wasm: 'parquet-wasm', polars: 'polars', polars1t: 'polars, POLARS_MAX_THREADS=1' };
+
+/** The codecs scope's figures, one row per codec and operation. */
+function mdCodecs(r: Results): string[] {
+  const s = r.scopes.codecs;
+  if (s?.status !== 'ok') return [];
+  const e = s.extra;
+  const keys = Object.keys(e).flatMap((k) => /^([a-z0-9]+)DecodeRowsPerSec$/i.exec(k)?.[1] ?? []).sort((a, b) => Number(b === 'wasm') - Number(a === 'wasm'));
+  const row = (key: string, op: 'Decode' | 'Encode'): string => {
+    const k = `${key}${op}`;
+    const vs = (metric: string): string => (key === 'wasm' ? '1' : fixed((e[`${k}${metric}`] ?? Number.NaN) / (e[`wasm${op}${metric}`] ?? Number.NaN), 2));
+    return `| ${CODEC_LABELS[key] ?? key} | ${op.toLowerCase()} | ${fixed(e[`${k}Seconds`] ?? Number.NaN, 2)} | ${fixed(e[`${k}WallSeconds`] ?? Number.NaN, 2)} | ${fixed(e[`${k}CpuSeconds`] ?? Number.NaN, 2)} | ${int(e[`${k}RowsPerSec`] ?? Number.NaN)} | ${mb(e[`${k}PeakRssBytes`] ?? Number.NaN)} | ${vs('Seconds')}× / ${vs('PeakRssBytes')}× |`;
+  };
+  return [
+    '## Parquet codecs', '',
+    `Decode: every row group of the month (${int(e.sourceRows ?? 0)} rows). Encode: the processed month (${int(e.processedRows ?? 0)} rows) in the Parquet sink's files. Each line is a child process of its own, run back to back; medians of ${s.runs} run${s.runs === 1 ? '' : 's'}.`, '',
+    '| codec | operation | loop s | child wall s | child CPU s | rows/s (loop) | child peak RSS | loop time / RSS against parquet-wasm |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...(['Decode', 'Encode'] as const).flatMap((op) => keys.map((key) => row(key, op))), '',
+  ];
+}
+
 function mdScopes(r: Results): string[] {
   const align = COLUMNS.map((c) => (RIGHT.has(c) ? '---:' : '---'));
   return [
@@ -205,7 +231,7 @@ export function markdown(r: Results): string {
     '# Benchmark results', '',
     `Produced by \`${r.command}\` (bench/index.ts; JSON in bench/results/latest.json).`, '',
     ...header(r).map((l) => `- ${l}`), '',
-    ...mdHeadline(r), ...mdStages(r), ...mdBaselines(r), ...mdScopes(r),
+    ...mdHeadline(r), ...mdStages(r), ...mdCodecs(r), ...mdBaselines(r), ...mdScopes(r),
     '',
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 // The headline figures of a run, computed from the scopes' medians: our time against the
 // baselines, e2e rows/s, the processor's memory by input size, the targets (met or not, from
 // these figures only), whether the baselines kept the rows we kept, and where the time goes.
+import { DEFAULT_PARQUET_OPTIONS } from '../../libs/parquet/src/options.js';
 import type { ScopeFigures, ScopeOutcome } from './report.js';
 
 const GIB = 2 ** 30;
@@ -140,7 +141,7 @@ export function stages(scopes: Readonly<Record<string, ScopeOutcome>>, rows: num
     return perSec && n ? n / perSec : undefined;
   };
   add('ingest: fetch, raw copy, decode, normalise, produce, commit', 'e2e (the ingest child\'s wall)', e2e.extra.ingestSeconds);
-  add('  of which: Parquet decode (parquet-wasm)', 'decode scope (its decode loop)', decode?.extra.decodeSeconds);
+  add(`  of which: Parquet decode (${DEFAULT_PARQUET_OPTIONS.decoder})`, 'decode scope (its decode loop)', decode?.extra.decodeSeconds);
   add('process: consume, transform, both sinks, commits', 'e2e (the processor child\'s wall - idle wait)', e2e.extra.processSeconds);
   const parquet = sinkSeconds('parquet-local');
   const duck = sinkSeconds('duckdb');

@@ -1,12 +1,14 @@
-// decode: every row group of the month through libs/parquet's parquet-wasm codec, in a child node
-// process of its own (so its peak RSS is the decoder's, not the benchmark's).
+// decode: every row group of the month through libs/parquet's default decoder, in a child node
+// process of its own (so its peak RSS is the decoder's, not the benchmark's). The codecs scope
+// runs every codec.
+import { DEFAULT_PARQUET_OPTIONS } from '../../libs/parquet/src/options.js';
 import { runMeasured } from '../lib/child.js';
 import { cleanEnv, tsChild } from '../lib/env.js';
 import type { Scope } from '../lib/types.js';
 
 export const decodeScope: Scope = {
   name: 'decode',
-  what: 'libs/parquet (parquet-wasm) decodes each row group to Arrow, one after the other',
+  what: `libs/parquet (${DEFAULT_PARQUET_OPTIONS.decoder}, the default decoder) decodes each row group to Arrow, one after the other`,
   needsKafka: false,
   notes: () => [
     'rows/s and MB/s over the decode loop only (child start-up and the footer read excluded, starting the decode worker thread included, as ingest pays it); wall, CPU and RSS are the whole child\'s',

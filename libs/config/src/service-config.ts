@@ -3,6 +3,7 @@ import { kafkaBusOptionsSchema } from '../../bus/src/options.js';
 import { continuousIngestOptionsSchema } from '../../ingest/src/continuous-options.js';
 import { topicsSchema } from '../../ingest/src/settings.js';
 import { gcsObjectStoreOptionsSchema, localDirObjectStoreOptionsSchema } from '../../objectstore/src/options.js';
+import { parquetOptionsSchema } from '../../parquet/src/options.js';
 import { parquetSinkOptionsSchema } from '../../sinks/src/parquet-sink.js';
 import { httpSourceOptionsSchema } from '../../source/src/options.js';
 import { duckDbWarehouseOptionsSchema } from '../../warehouse/src/duckdb.js';
@@ -34,6 +35,7 @@ export const serviceConfigSchema = z.strictObject({
     duckdb: duckDbWarehouseOptionsSchema.prefault({}),
     bigquery: bigQueryWarehouseOptionsSchema.optional().describe('required when kind is bigquery'),
   }).prefault({}).refine((w) => w.kind !== 'bigquery' || w.bigquery !== undefined, { error: 'warehouse.bigquery is required when warehouse.kind is bigquery', path: ['bigquery'] }),
+  parquet: parquetOptionsSchema.describe('the Parquet libraries: one decodes source row groups, one encodes processed files'),
   sinks: z.strictObject({ parquet: parquetSinkOptionsSchema }).prefault({}),
   processor: z.strictObject({
     groupId: z.string().min(1).default('taxi-processor').describe('Kafka consumer group of the processors'),

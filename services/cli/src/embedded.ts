@@ -7,7 +7,8 @@ import { memoryBus } from '../../../libs/bus/src/index.js';
 import { defaultTopics, ingestMonth } from '../../../libs/ingest/src/index.js';
 import type { IngestProgress } from '../../../libs/ingest/src/index.js';
 import { localDirObjectStore } from '../../../libs/objectstore/src/index.js';
-import { parquetWasmCodec } from '../../../libs/parquet/src/index.js';
+import { parquetCodec } from '../../../libs/parquet/src/index.js';
+import type { ParquetOptions } from '../../../libs/parquet/src/index.js';
 import { checkConservation, fileDeadLetters, Pipeline } from '../../../libs/processor/src/index.js';
 import { monthKey } from '../../../libs/schema/src/month.js';
 import type { MonthRef } from '../../../libs/schema/src/month.js';
@@ -20,6 +21,8 @@ export interface EmbeddedRunOptions {
   readonly source: string;
   readonly outDir: string;
   readonly poolSize?: number;
+  /** The Parquet decoder and encoder (config `parquet`); the defaults when absent. */
+  readonly parquet?: Readonly<ParquetOptions>;
   readonly log: Logger;
   readonly onProgress?: (p: { phase: 'ingest' | 'process'; rows: number; total: number }) => void;
 }
@@ -46,7 +49,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
   await bus.ensureTopics([{ name: topics.raw, partitions: options.poolSize ?? 2 }, { name: topics.manifest, partitions: 1, compacted: true }]);
   const store = localDirObjectStore({ root: join(out, 'objects') });
   await store.connect();
-  const codec = parquetWasmCodec();
+  const codec = parquetCodec(options.parquet);
   const warehouse = duckDbWarehouse({ path: join(out, 'taxi.duckdb') });
   const rejectsPath = join(out, 'dlq', `${ref.service}-${month}.jsonl`);
   const processedPrefix = `processed/${ref.service}/year=${ref.year}/month=${String(ref.month).padStart(2, '0')}/`;

@@ -1,7 +1,7 @@
 import { AppError } from '../../../../libs/errors/src/index.js';
 import { ingestMonth } from '../../../../libs/ingest/src/index.js';
 import type { IngestProgress, IngestResult } from '../../../../libs/ingest/src/index.js';
-import { parquetWasmCodec } from '../../../../libs/parquet/src/index.js';
+import { parquetCodec } from '../../../../libs/parquet/src/index.js';
 import { parseMonthRef } from '../../../../libs/schema/src/month.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
@@ -39,7 +39,7 @@ export const ingestCommand: Command = {
     const log = cliLogger(config);
     const bus = buildBus(config, log);
     const store = buildStore(config);
-    const codec = parquetWasmCodec();
+    const codec = parquetCodec(config.parquet);
     const bar = progressLine(process.stderr.isTTY);
     const started = performance.now();
     try {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { kafkaGroupConsumer } from '../../../../libs/bus/src/index.js';
-import { parquetWasmCodec } from '../../../../libs/parquet/src/index.js';
+import { parquetCodec } from '../../../../libs/parquet/src/index.js';
 import { busDeadLetters, CheckpointStore, KafkaProcessor, Pipeline } from '../../../../libs/processor/src/index.js';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ParquetSink } from '../../../../libs/sinks/src/index.js';
@@ -37,7 +37,7 @@ export const processCommand: Command = {
     const { groupId } = config.processor;
     const bus = buildBus({ ...config, bus: { ...config.bus, kafka: { ...config.bus.kafka, transactionalId: `${groupId}-dlq-${hostname()}-${process.pid}` } } }, log);
     const store = buildStore(config);
-    const codec = parquetWasmCodec();
+    const codec = parquetCodec(config.parquet);
     const warehouse = config.warehouse.kind === 'bigquery' && config.warehouse.bigquery
       ? bigQueryWarehouse(config.warehouse.bigquery) : duckDbWarehouse(config.warehouse.duckdb);
     await Promise.all([bus.connect(), store.connect(), warehouse.connect()]);

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { AppError } from '../../../../libs/errors/src/index.js';
-import { parquetWasmCodec } from '../../../../libs/parquet/src/index.js';
+import { parquetCodec } from '../../../../libs/parquet/src/index.js';
 import { busDeadLetters } from '../../../../libs/processor/src/index.js';
 import { replayMonth } from '../../../../libs/replay/src/index.js';
 import type { ReplayPhase, ReplayProgress, ReplayResult } from '../../../../libs/replay/src/index.js';
@@ -47,7 +47,7 @@ export const replayCommand: Command = {
     const month = monthKey(ref);
     const bus = buildBus({ ...config, bus: { ...config.bus, kafka: { ...config.bus.kafka, transactionalId: `taxi-replay-${ref.service}-${month}-${hostname()}-${process.pid}` } } }, log);
     const store = buildStore(config);
-    const codec = parquetWasmCodec();
+    const codec = parquetCodec(config.parquet);
     const warehouse = buildWarehouse(config);
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'taxi_replay_' });

@@ -54,7 +54,7 @@ export const runCommand: Command = {
     const log = logger({ ...config.log, level: process.env.TAXI__LOG__LEVEL === undefined ? 'warn' : config.log.level }, 'taxi-run');
     const bar = progressLine(process.stderr.isTTY);
     const result = await runEmbedded({
-      ref, source: path, outDir: values.out, poolSize, log,
+      ref, source: path, outDir: values.out, poolSize, parquet: config.parquet, log,
       onProgress: (p) => { bar.update(p.phase === 'ingest' ? `ingesting ${p.rows.toLocaleString('en-US')} rows` : `processing ${p.rows.toLocaleString('en-US')} / ${p.total.toLocaleString('en-US')} rows`); },
     }).finally(() => { bar.done(); });
     process.stdout.write(values.json ? `${JSON.stringify(jsonSummary(result))}\n` : formatSummary(ref, path, poolSize, result));

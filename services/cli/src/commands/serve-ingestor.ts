@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ContinuousIngestor } from '../../../../libs/ingest/src/index.js';
-import { parquetWasmCodec } from '../../../../libs/parquet/src/index.js';
+import { parquetCodec } from '../../../../libs/parquet/src/index.js';
 import { httpSource } from '../../../../libs/source/src/index.js';
 import { buildHttpApp, ingestorMetrics } from '../../../../libs/telemetry/src/index.js';
 import { parseCommandArgs } from '../args.js';
@@ -41,7 +41,7 @@ export const serveIngestorCommand: Command = {
     const log = cliLogger(config);
     const bus = buildBus(config, log);
     const store = buildStore(config);
-    const codec = parquetWasmCodec();
+    const codec = parquetCodec(config.parquet);
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'taxi_ingestor_' });
     const ingestor = new ContinuousIngestor({ bus, store, codec, log, source: httpSource(config.source.http), metrics: ingestorMetrics(registry) },

@@ -1,0 +1,34 @@
+// Piscina task module: decodes one Parquet row group with nodejs-polars (native Rust) to Arrow IPC
+// stream bytes. The row group is read as its row range of a lazy scan: polars pushes the slice down
+// to the reader, which then decodes only the row groups holding those rows (this one), so memory
+// follows the row group, not the file.
+import pl from 'nodejs-polars';
+import { Piscina } from 'piscina';
+import { ownBuffer } from './own-buffer.js';
+import { releaseNativeMemory } from './polars-gc.js';
+
+export interface PolarsDecodeTask {
+  readonly path: string;
+  /** Index in the file of the row group's first row. */
+  readonly firstRow: number;
+  readonly numRows: number;
+}
+
+function decode(task: PolarsDecodeTask): Uint8Array {
+  // collectSync, not collect(): nodejs-polars turns a Rust panic (a corrupt page or footer) into a
+  // JS error only on its synchronous calls; inside collect()'s thread-pool task a panic aborts the process.
+  const frame = pl.scanParquet(task.path).slice(task.firstRow, task.numRows).collectSync();
+  if (frame.height !== task.numRows) throw new Error(`read ${frame.height} rows where the footer says ${task.numRows}`);
+  return ownBuffer(frame.writeIPCStream());
+}
+
+export default async function decodeRowGroup(task: PolarsDecodeTask): Promise<Uint8Array> {
+  let ipc: Uint8Array;
+  try {
+    ipc = decode(task);
+  } finally {
+    await releaseNativeMemory(); // the frame, out of scope now: see polars-gc.ts
+  }
+  // Transfer, not copy: the IPC bytes are the largest thing a decode makes.
+  return Piscina.move(ipc) as Uint8Array;
+}

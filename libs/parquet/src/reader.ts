@@ -1,0 +1,82 @@
+// What every codec's open() shares: the file checks before any decoder sees it, and the reader's
+// contract (range checks, close, errors naming the file and row group). Only decoding differs.
+import { stat } from 'node:fs/promises';
+import type { Table } from 'apache-arrow';
+import { AppError, messageOf } from '../../errors/src/index.js';
+import { readFooter } from './footer.js';
+import type { ParquetFileInfo, ParquetFileReader } from './types.js';
+
+/**
+ * The size of a source file that exists and is a regular file.
+ * Errors: TAXI_ERR_SOURCE_NOT_FOUND, TAXI_ERR_SOURCE_UNREADABLE, TAXI_ERR_PARQUET_EMPTY (0 bytes).
+ */
+export async function sourceFileSize(path: string): Promise<number> {
+  let size: number;
+  try {
+    const stats = await stat(path);
+    if (!stats.isFile()) {
+      throw new AppError('TAXI_ERR_SOURCE_UNREADABLE', `${path} is not a regular file`, { context: { file: path } });
+    }
+    size = stats.size;
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new AppError('TAXI_ERR_SOURCE_NOT_FOUND', `${path} does not exist`, { cause: error, context: { file: path } });
+    }
+    throw new AppError('TAXI_ERR_SOURCE_UNREADABLE', `${path} cannot be read: ${messageOf(error)}`, { cause: error, context: { file: path } });
+  }
+  if (size === 0) {
+    throw new AppError('TAXI_ERR_PARQUET_EMPTY', `${path} is empty (0 bytes), expected a Parquet file`, { context: { file: path } });
+  }
+  return size;
+}
+
+/**
+ * The file's footer, read in JavaScript (footer.ts): a corrupt footer is an error here, never a panic
+ * in a decoder sharing the calling thread (parquet-wasm's footer reader can panic outside any promise
+ * it returns, which ends the process).
+ * Errors: those of sourceFileSize, and TAXI_ERR_PARQUET_CORRUPT (not Parquet, truncated, bad footer).
+ */
+export async function readFileInfo(path: string): Promise<ParquetFileInfo> {
+  const sizeBytes = await sourceFileSize(path);
+  try {
+    const footer = await readFooter(path, sizeBytes);
+    const rowGroups = footer.rowGroups.map((g, index) => ({ index, numRows: g.numRows, totalBytes: g.totalBytes }));
+    return { path, sizeBytes, numRows: footer.numRows, createdBy: footer.createdBy, rowGroups };
+  } catch (error) {
+    throw new AppError('TAXI_ERR_PARQUET_CORRUPT', `${path} is not a readable Parquet file: ${messageOf(error)}`, {
+      cause: error, context: { file: path },
+    });
+  }
+}
+
+/**
+ * A reader over `info` whose row groups come from `decode`; a decode error becomes
+ * TAXI_ERR_PARQUET_CORRUPT naming the file and the row group. A file of no rows is TAXI_ERR_PARQUET_EMPTY.
+ */
+export function rowGroupReader(info: ParquetFileInfo, decode: (index: number) => Promise<Table>): ParquetFileReader {
+  const { path } = info;
+  if (info.numRows === 0) {
+    throw new AppError('TAXI_ERR_PARQUET_EMPTY', `${path} holds no rows`, { context: { file: path } });
+  }
+  let closed = false;
+  return {
+    info,
+    async readRowGroup(index: number): Promise<Table> {
+      if (closed) throw new Error(`readRowGroup(${index}) after close() on ${path}`);
+      if (!Number.isInteger(index) || index < 0 || index >= info.rowGroups.length) {
+        throw new RangeError(`row group ${index} out of range: ${path} has ${info.rowGroups.length}`);
+      }
+      try {
+        return await decode(index);
+      } catch (error) {
+        throw new AppError('TAXI_ERR_PARQUET_CORRUPT', `${path} row group ${index} cannot be decoded: ${messageOf(error)}`, {
+          cause: error, context: { file: path, rowGroup: index },
+        });
+      }
+    },
+    close(): void {
+      closed = true;
+    },
+  };
+}
