@@ -1,16 +1,19 @@
-import { isAscii } from 'node:buffer';
+import duckdb from '@duckdb/node-bindings';
 import type { Data, DataType, RecordBatch, Table } from 'apache-arrow';
-import { DuckDBDataChunk, DuckDBDateValue, DuckDBTimestampValue } from '@duckdb/node-api';
-import type { DuckDBType, DuckDBVector } from '@duckdb/node-api';
+import { DuckDBDataChunk, DuckDBTypeId } from '@duckdb/node-api';
+import type { DuckDBType } from '@duckdb/node-api';
+import { AppError } from '../../errors/src/index.js';
 import { PROCESSED_FIELDS } from '../../schema/src/processed.js';
 import type { ProcessedField, ProcessedType } from '../../schema/src/processed.js';
 import { checkArrowColumns } from './arrow-columns.js';
 import type { ExpectedColumn } from './arrow-columns.js';
+import { copyFixedWidth, copyStrings, copyValidity, setAllNull } from './duckdb-vectors.js';
 
 // Arrow columns of a processed batch -> DuckDB data chunks for the appender, with no file and no
 // Parquet in between. The value layouts are DuckDB's own: DOUBLE and BIGINT as 8-byte numbers,
 // TIMESTAMP as int64 microseconds since the epoch and DATE as int32 days since the epoch, which
-// is what Arrow Timestamp<MICROSECOND> and Date<DAY> hold, so every value is copied, not converted.
+// is what Arrow Timestamp<MICROSECOND> and Date<DAY> hold, so each column slice is copied whole
+// (duckdb-vectors.ts), not value by value.
 
 /** One column of the table, in the table's order: its DuckDB type and the processed field it holds. */
 export interface TableColumn {
@@ -21,6 +24,11 @@ export interface TableColumn {
 
 /** Rows per data chunk: DuckDB's vector size, the most a chunk holds (2048). */
 const CHUNK_ROWS = 2048;
+
+/** The DuckDB type a processed column has in a table this adapter created or checked. */
+const DUCKDB_TYPE: Record<ProcessedType, DuckDBTypeId> = {
+  STRING: DuckDBTypeId.VARCHAR, INT64: DuckDBTypeId.BIGINT, FLOAT64: DuckDBTypeId.DOUBLE, TIMESTAMP: DuckDBTypeId.TIMESTAMP, DATE: DuckDBTypeId.DATE,
+};
 
 /**
  * Checks a record batch has the processed columns with the expected Arrow types (its data's, not
@@ -34,82 +42,66 @@ function checkBatch(batch: RecordBatch, where: string): void {
 
 const EXPECTED: readonly ExpectedColumn[] = PROCESSED_FIELDS.map((f) => ({ name: f.name, type: f.type, required: f.mode === 'REQUIRED' }));
 
-/** Rows start..start+n-1 of `data` that are null, as indexes from start. */
-function nullsIn(data: Data, start: number, n: number): number[] {
-  const bitmap = data.nullBitmap;
-  if (data.nullCount === 0 || bitmap.length === 0) return []; // Arrow JS may keep an empty bitmap
-  const nulls: number[] = [];
-  for (let k = 0; k < n; k++) {
-    const bit = data.offset + start + k;
-    if (((bitmap[bit >> 3] ?? 0) & (1 << (bit & 7))) === 0) nulls.push(k);
+/**
+ * Checks the table's columns still have the types the copies write (connect checked them; a
+ * column retyped since would otherwise receive bytes of another width).
+ */
+function checkTableTypes(columns: readonly TableColumn[], where: string): void {
+  for (const { type, field } of columns) {
+    if (field && type.typeId !== DUCKDB_TYPE[field.type]) {
+      throw new AppError('TAXI_ERR_WAREHOUSE_SCHEMA', `${where}: column ${field.name} is ${type.toString()} in the table, expected ${DuckDBTypeId[DUCKDB_TYPE[field.type]]}`, { context: { column: field.name } });
+    }
   }
-  return nulls;
 }
 
-/**
- * Sets rows start..start+n-1 of one column into `vector`. Every slot is set first (a null slot
- * with whatever its buffer holds), then the nulls are marked: the vector's validity mask is only
- * built when a null comes, which keeps the common all-valid column cheap.
- */
-function fill(vector: DuckDBVector, type: ProcessedType | undefined, data: Data | undefined, start: number, n: number): void {
-  if (!type || !data) {
-    for (let k = 0; k < n; k++) vector.setItem(k, null);
-    vector.flush();
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** The column's values as int64s: Arrow's own when they are, else converted (narrower or unsigned Arrow ints). */
+function int64Values(values: ArrayLike<number | bigint>, start: number, n: number, name: string, where: string): { values: BigInt64Array; start: number } {
+  if (values instanceof BigInt64Array) return { values, start };
+  const out = new BigInt64Array(n);
+  for (let k = 0; k < n; k++) {
+    const v = BigInt(values[start + k] ?? 0);
+    if (v > INT64_MAX) throw new AppError('TAXI_ERR_WAREHOUSE_WRITE', `${where}: column ${name} holds ${v}, beyond BIGINT`, { context: { column: name } });
+    out[k] = v;
+  }
+  return { values: out, start: 0 };
+}
+
+/** The Arrow values buffer of a column, of the typed array its Arrow type has in apache-arrow 21. */
+function valuesOf<T extends Float64Array | BigInt64Array | Int32Array>(data: Data, kind: new (n: number) => T, name: string, where: string): T {
+  if (data.values instanceof kind) return data.values;
+  throw new AppError('TAXI_ERR_WAREHOUSE_WRITE', `${where}: column ${name} holds ${(data.values as object).constructor.name} values, expected ${kind.name}`, { context: { column: name } });
+}
+
+/** Sets rows start..start+n-1 of one processed column into `vector`; `data` undefined: a missing NULLABLE column. */
+function fill(vector: duckdb.Vector, field: ProcessedField, data: Data | undefined, start: number, n: number, where: string): void {
+  if (!data) {
+    setAllNull(vector, n, field.type === 'STRING' ? 16 : field.type === 'DATE' ? 4 : 8);
     return;
   }
-  if (type === 'STRING') fillStrings(vector, data, start, n);
-  else fillNumbers(vector, type, data.values as ArrayLike<number | bigint>, start, n);
-  for (const k of nullsIn(data, start, n)) vector.setItem(k, null);
-  vector.flush();
-}
-
-// One loop per type, so that each stays monomorphic.
-function fillNumbers(vector: DuckDBVector, type: Exclude<ProcessedType, 'STRING'>, values: ArrayLike<number | bigint>, start: number, n: number): void {
-  switch (type) {
-    case 'FLOAT64':
-      for (let k = 0; k < n; k++) vector.setItem(k, values[start + k] as number);
-      return;
-    case 'INT64':
-      if (values instanceof BigInt64Array) for (let k = 0; k < n; k++) vector.setItem(k, values[start + k] as bigint);
-      else for (let k = 0; k < n; k++) vector.setItem(k, BigInt(values[start + k] as number | bigint)); // narrower or unsigned Arrow ints
-      return;
-    case 'TIMESTAMP':
-      for (let k = 0; k < n; k++) vector.setItem(k, new DuckDBTimestampValue(values[start + k] as bigint));
-      return;
-    case 'DATE':
-      for (let k = 0; k < n; k++) vector.setItem(k, new DuckDBDateValue(values[start + k] as number));
-      return;
+  switch (field.type) {
+    case 'STRING': copyStrings(vector, data, start, n); break;
+    case 'FLOAT64': copyFixedWidth(vector, valuesOf(data, Float64Array, field.name, where), start, n); break;
+    case 'TIMESTAMP': copyFixedWidth(vector, valuesOf(data, BigInt64Array, field.name, where), start, n); break;
+    case 'DATE': copyFixedWidth(vector, valuesOf(data, Int32Array, field.name, where), start, n); break;
+    case 'INT64': {
+      const int64 = int64Values(data.values as ArrayLike<number | bigint>, start, n, field.name, where);
+      copyFixedWidth(vector, int64.values, int64.start, n);
+      break;
+    }
   }
-}
-
-const utf8 = new TextDecoder();
-
-/**
- * Strings: the chunk's bytes are decoded once, and each value is a slice of that string. That
- * needs byte offsets to be character offsets, true of ASCII (zone names, ids); other text is
- * decoded value by value.
- */
-function fillStrings(vector: DuckDBVector, data: Data, start: number, n: number): void {
-  const offsets = data.valueOffsets as Int32Array;
-  const bytes = data.values as Uint8Array;
-  const first = offsets[start] ?? 0;
-  const last = offsets[start + n] ?? first;
-  const range = bytes.subarray(first, last);
-  if (isAscii(range)) {
-    const text = Buffer.from(range.buffer, range.byteOffset, range.byteLength).toString('latin1');
-    for (let k = 0; k < n; k++) vector.setItem(k, text.slice((offsets[start + k] ?? 0) - first, (offsets[start + k + 1] ?? 0) - first));
-  } else {
-    for (let k = 0; k < n; k++) vector.setItem(k, utf8.decode(bytes.subarray(offsets[start + k] ?? 0, offsets[start + k + 1] ?? 0)));
-  }
+  copyValidity(vector, data, start, n);
 }
 
 /**
  * The batch's rows as DuckDB data chunks of up to 2048 rows, one vector per column of the table
  * (`columns`, in the table's order, which need not be PROCESSED_FIELDS' once a column was added
  * back). `where` names the batch in errors. Throws TAXI_ERR_WAREHOUSE_WRITE for a batch of another
- * schema.
+ * schema, TAXI_ERR_WAREHOUSE_SCHEMA for a table column retyped since connect.
  */
 export function processedChunks(table: Table, columns: readonly TableColumn[], where: string): DuckDBDataChunk[] {
+  checkTableTypes(columns, where);
   const types = columns.map((c) => c.type);
   const chunks: DuckDBDataChunk[] = [];
   for (const batch of table.batches) {
@@ -118,7 +110,16 @@ export function processedChunks(table: Table, columns: readonly TableColumn[], w
     for (let start = 0; start < batch.numRows; start += CHUNK_ROWS) {
       const n = Math.min(CHUNK_ROWS, batch.numRows - start);
       const chunk = DuckDBDataChunk.create(types, n);
-      columns.forEach((c, i) => { fill(chunk.getColumnVector(i), c.field?.type, data[i], start, n); });
+      columns.forEach((c, i) => {
+        if (c.field) {
+          fill(duckdb.data_chunk_get_vector(chunk.chunk, i), c.field, data[i], start, n, where);
+        } else {
+          // A column of the user's, of any type: node-api's vector writes its NULLs.
+          const vector = chunk.getColumnVector(i);
+          for (let k = 0; k < n; k++) vector.setItem(k, null);
+          vector.flush();
+        }
+      });
       chunks.push(chunk);
     }
   }

@@ -1,6 +1,6 @@
 // The DuckDB adapter's append path (duckdb-chunks.ts): every value back exactly, across chunk
 // boundaries, sliced and multi-batch tables; rows and marker committed together or not at all.
-import { DateDay, Float64, makeData, RecordBatch, Schema, Struct, Table, TimestampMicrosecond, Utf8, vectorFromArray } from 'apache-arrow';
+import { DateDay, Float64, Int8, makeData, RecordBatch, Schema, Struct, Table, TimestampMicrosecond, Utf8, vectorFromArray } from 'apache-arrow';
 import type { Data, DataType } from 'apache-arrow';
 import { DuckDBDateValue, DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
 import t from 'tap';
@@ -162,4 +162,70 @@ t.test('a batch of another schema is refused whole, not retryable', async (t) =>
   t.match((err as AppError).message, /column pickup_hour \(INT64\) should be Arrow Int/);
   t.equal(Number((await wh.query('SELECT count(*) AS n FROM _taxi_batches'))[0]?.n), 0);
   t.equal(Number((await wh.query('SELECT count(*) AS n FROM trips'))[0]?.n), 0);
+});
+
+/** `table` with some columns replaced (same Arrow types), or left out when `values` is undefined. */
+function withColumns(table: Table, replace: Record<string, { values?: Value[]; type?: DataType }>): Table {
+  const batch = table.batches[0]!;
+  const kept = batch.schema.fields.filter((f) => !(f.name in replace) || replace[f.name]!.values !== undefined);
+  const fields = kept.map((f) => (replace[f.name]?.type ? f.clone({ type: replace[f.name]!.type }) : f));
+  const children = kept.map((f): Data => {
+    const r = replace[f.name];
+    return r?.values ? vectorFromArray(r.values, (r.type ?? f.type) as DataType).data[0]! : batch.data.children[batch.schema.fields.indexOf(f)]!;
+  });
+  const schema = new Schema(fields);
+  return new Table(schema, [new RecordBatch(schema, makeData({ type: new Struct(fields), length: table.numRows, nullCount: 0, children }))]);
+}
+
+t.test('ASCII strings: inline (up to 12 bytes) and not, around the boundary, with nulls, in sliced batches', async (t) => {
+  const path = dbPath(t);
+  const rows = 5_000;
+  const { table, expected } = syntheticTable(rows);
+  // Lengths 0..20 bytes; every 7th NULL in the NULLABLE zone, none in REQUIRED trip_id and service.
+  const ascii = (i: number, salt: string): string => `${salt}${String(i).padStart(6, '0')}~${'abcdefghijklm'.slice(0, i % 14)}`.slice(0, i % 21);
+  const strings: Record<string, Value[]> = {
+    trip_id: Array.from({ length: rows }, (_, i) => `${String(i).padStart(5, '0')}${ascii(i, 't')}`),
+    service: Array.from({ length: rows }, (_, i) => ascii(i, 's')),
+    pickup_zone: Array.from({ length: rows }, (_, i) => (i % 7 === 0 ? null : ascii(i * 3, 'z'))),
+  };
+  const ascii12 = withColumns(table, Object.fromEntries(Object.entries(strings).map(([name, values]) => [name, { values }])));
+  const wh = duckDbWarehouse({ path });
+  await wh.connect();
+  for (const [offset, part] of [ascii12.slice(5, 2_600), ascii12.slice(2_600), ascii12.slice(0, 5)].entries()) {
+    await wh.writeBatch({ partitionKey: 'raw/0', offset: String(offset), table: part });
+  }
+  await wh.close();
+  const actual = await readBack(path);
+  for (const [name, want] of Object.entries(strings)) {
+    const got = actual[PROCESSED_FIELDS.findIndex((f) => f.name === name)]!;
+    t.same(got, want, `${name}: every string back, lengths 0-20 and nulls`);
+  }
+  const at = PROCESSED_FIELDS.findIndex((f) => f.name === 'pickup_datetime');
+  t.same(actual[at], expected[at], 'the other columns are unchanged');
+});
+
+t.test('a missing NULLABLE column is written as NULL; narrower Arrow ints as BIGINT', async (t) => {
+  const path = dbPath(t);
+  const { table } = syntheticTable(3_000);
+  const hours = Array.from({ length: 3_000 }, (_, i) => i % 24);
+  const narrow = withColumns(table, { tip_pct: {}, pickup_zone: {}, pickup_hour: { values: hours, type: new Int8() } });
+  t.notOk(narrow.schema.fields.some((f) => f.name === 'tip_pct' || f.name === 'pickup_zone'));
+  const wh = duckDbWarehouse({ path });
+  await wh.connect();
+  t.teardown(() => wh.close());
+  t.same(await wh.writeBatch({ partitionKey: 'raw/0', offset: '0', table: narrow.slice(1) }), { rowsWritten: 2_999, duplicate: false, rowErrors: [] });
+  const [row] = await wh.query('SELECT count(*) AS n, count(tip_pct) AS tips, count(pickup_zone) AS zones, sum(pickup_hour) AS hours, max(pickup_hour) AS top FROM trips');
+  t.same(row, { n: '2999', tips: '0', zones: '0', hours: String(hours.slice(1).reduce((s, h) => s + h, 0)), top: '23' });
+});
+
+t.test('a table column retyped after connect is refused before any byte is copied into it', async (t) => {
+  const wh = duckDbWarehouse({ path: dbPath(t) });
+  await wh.connect();
+  t.teardown(() => wh.close());
+  await wh.query('ALTER TABLE trips ALTER COLUMN tip_pct TYPE FLOAT');
+  const err = await wh.writeBatch({ partitionKey: 'raw/0', offset: '0', table: syntheticTable(100).table }).then(() => undefined, (e: unknown) => e);
+  t.equal((err as AppError).code, 'TAXI_ERR_WAREHOUSE_SCHEMA');
+  t.match((err as AppError).message, /column tip_pct is FLOAT in the table, expected DOUBLE/);
+  t.equal(Number((await wh.query('SELECT count(*) AS n FROM trips'))[0]?.n), 0);
+  t.equal(Number((await wh.query('SELECT count(*) AS n FROM _taxi_batches'))[0]?.n), 0);
 });

@@ -1,0 +1,105 @@
+import { isAscii } from 'node:buffer';
+import duckdb from '@duckdb/node-bindings';
+import type { Data } from 'apache-arrow';
+
+// Writes of one Arrow column slice into one DuckDB vector, a column at a time: a native copy of
+// the slice's bytes where DuckDB's layout is Arrow's, instead of one setItem (and one native call
+// per string) a value. These are the calls @duckdb/node-api's own vectors flush with
+// (copy_data_to_vector, copy_data_to_vector_validity, vector_assign_string_element*). The copies
+// are unchecked memcpys into the vector: callers pass at most the chunk's capacity (2048 rows) of
+// the width the vector's type has (duckdb-chunks.ts checks the table's types first).
+
+/** Bytes of a duckdb_string_t, and the most a string holds inline (duckdb.h, below). */
+const STRING_BYTES = 16;
+const INLINE_BYTES = 12;
+
+/**
+ * Copies `n` fixed-width values from `values[start]` into the vector (DOUBLE, BIGINT, TIMESTAMP
+ * as int64 micros, DATE as int32 days: Arrow's layouts, little-endian both).
+ */
+export function copyFixedWidth(vector: duckdb.Vector, values: Float64Array | BigInt64Array | Int32Array, start: number, n: number): void {
+  const width = values.BYTES_PER_ELEMENT;
+  // The binding reads an ArrayBuffer; a slice of a shared one is copied out first.
+  const source = values.buffer instanceof ArrayBuffer ? values : new Uint8Array(values.buffer, values.byteOffset + start * width, n * width).slice();
+  const offset = source === values ? values.byteOffset + start * width : 0;
+  duckdb.copy_data_to_vector(vector, 0, source.buffer as ArrayBuffer, offset, n * width);
+}
+
+/**
+ * Marks rows start..start+n-1 of `data` that are null as invalid in the vector. Arrow's validity
+ * bitmap and DuckDB's validity mask (uint64 words, row i at bit i % 64 of word i / 64) are the same
+ * bits, least significant first, so the bitmap is copied, shifted when the slice starts mid-byte.
+ * A column without nulls leaves the mask alone (all valid, DuckDB's default).
+ */
+export function copyValidity(vector: duckdb.Vector, data: Data, start: number, n: number): void {
+  const bitmap = data.nullBitmap;
+  if (data.nullCount === 0 || bitmap.length === 0) return; // Arrow JS may keep an empty bitmap
+  const mask = new Uint8Array(Math.ceil(n / 64) * 8);
+  const first = data.offset + start;
+  const from = first >> 3;
+  const shift = first & 7;
+  const bytes = Math.ceil(n / 8);
+  if (shift === 0) mask.set(bitmap.subarray(from, from + bytes));
+  else for (let j = 0; j < bytes; j++) mask[j] = (((bitmap[from + j] ?? 0) >> shift) | ((bitmap[from + j + 1] ?? 0) << (8 - shift))) & 0xff;
+  duckdb.vector_ensure_validity_writable(vector);
+  duckdb.copy_data_to_vector_validity(vector, 0, mask.buffer, 0, mask.byteLength);
+}
+
+/**
+ * Marks all `n` rows of the vector invalid (NULL), its `width`-byte slots zeroed (a VARCHAR slot
+ * then reads as an empty inline string, never as a pointer).
+ */
+export function setAllNull(vector: duckdb.Vector, n: number, width: number): void {
+  const zeros = new Uint8Array(n * width);
+  duckdb.copy_data_to_vector(vector, 0, zeros.buffer, 0, zeros.byteLength);
+  const mask = new Uint8Array(Math.ceil(n / 64) * 8);
+  duckdb.vector_ensure_validity_writable(vector);
+  duckdb.copy_data_to_vector_validity(vector, 0, mask.buffer, 0, mask.byteLength);
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * Writes rows start..start+n-1 of an Arrow Utf8 column into a VARCHAR vector (null slots get
+ * whatever their offsets span; copyValidity marks them).
+ *
+ * duckdb.h lays a VARCHAR vector out as one duckdb_string_t per row:
+ *
+ *   typedef struct {
+ *     union {
+ *       struct { uint32_t length; char prefix[4]; char *ptr; } pointer;
+ *       struct { uint32_t length; char inlined[12]; } inlined;
+ *     } value;
+ *   } duckdb_string_t;
+ *
+ * and duckdb_string_is_inlined: a string of at most 12 bytes is held in `inlined`, the rest of
+ * which is zero (DuckDB compares the 16 bytes as two words). Such strings are written into a
+ * buffer of those structs, copied into the vector at once; longer ones need memory DuckDB owns,
+ * so vector_assign_string_element_len copies each into the vector's string heap and sets its
+ * slot, after the bulk copy. Only ASCII slices take that path (a VARCHAR must hold valid UTF-8,
+ * which a direct write does not check); other text is decoded and assigned value by value, as
+ * before (invalid UTF-8 becoming U+FFFD).
+ */
+export function copyStrings(vector: duckdb.Vector, data: Data, start: number, n: number): void {
+  const offsets = data.valueOffsets as Int32Array;
+  const bytes = data.values as Uint8Array;
+  const first = offsets[start] ?? 0;
+  const last = offsets[start + n] ?? first;
+  if (!isAscii(bytes.subarray(first, last))) {
+    for (let k = 0; k < n; k++) duckdb.vector_assign_string_element(vector, k, utf8.decode(bytes.subarray(offsets[start + k], offsets[start + k + 1])));
+    return;
+  }
+  const slots = new Uint8Array(n * STRING_BYTES);
+  const view = new DataView(slots.buffer);
+  const long: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const from = offsets[start + k] ?? 0;
+    const length = (offsets[start + k + 1] ?? 0) - from;
+    if (length > INLINE_BYTES) { long.push(k); continue; }
+    const slot = k * STRING_BYTES;
+    view.setUint32(slot, length, true);
+    for (let b = 0; b < length; b++) slots[slot + 4 + b] = bytes[from + b] ?? 0;
+  }
+  duckdb.copy_data_to_vector(vector, 0, slots.buffer, 0, slots.byteLength);
+  for (const k of long) duckdb.vector_assign_string_element_len(vector, k, bytes.subarray(offsets[start + k], offsets[start + k + 1]));
+}
