@@ -59,6 +59,9 @@ interface OpenFile {
   readonly openedAt: number;
 }
 
+/** Files completed and waiting to be written, beyond which add() waits: bounds the memory they hold. */
+const MAX_QUEUED_WRITES = 2;
+
 /** processed/{service}/year=YYYY/month=MM/{topic}-{partition}-{first}-{last}.parquet */
 export function processedKey(prefix: string, f: Pick<FlushedFile, 'topic' | 'partition' | 'firstOffset' | 'lastOffset'> & { service: string; month: string }): string {
   const [year, month] = f.month.split('-');
@@ -85,7 +88,10 @@ export class ParquetSink {
   /** Bytes of Arrow data in #open. */
   #openBytes = 0;
   #writing: Promise<void> = Promise.resolve();
-  #timerError: Error | undefined;
+  /** The first failed write: every later call fails with it (the sink is then unusable). */
+  #failure: Error | undefined;
+  /** Writes started and not settled, oldest first. */
+  readonly #queued: Promise<void>[] = [];
 
   constructor(store: ObjectStore, codec: ParquetCodec, input: ParquetSinkInput, log: Logger, onFlushed: (file: FlushedFile) => void) {
     this.#store = store;
@@ -97,9 +103,13 @@ export class ParquetSink {
     this.#timer.unref();
   }
 
-  /** Adds a batch; resolves after any roll it caused has been written. */
+  /**
+   * Adds a batch. A file it completes is written in the background (encoding takes a worker
+   * thread while batches keep coming); it resolves once at most MAX_QUEUED_WRITES files wait to be
+   * written. Errors: the first failed write, here and in every later call.
+   */
   async add(batch: SinkBatch): Promise<void> {
-    if (this.#timerError !== undefined) throw this.#timerError;
+    if (this.#failure !== undefined) throw this.#failure;
     const id = `${batch.topic}\u0000${batch.partition}\u0000${batch.service}\u0000${batch.month}`;
     let file = this.#open.get(id);
     if (!file) {
@@ -113,13 +123,19 @@ export class ParquetSink {
     file.rows += batch.table.numRows;
     file.bytes += bytes;
     this.#openBytes += bytes;
-    if (file.rows >= this.#options.roll.rows || file.bytes >= this.#options.roll.bytes) await this.#flush(id);
+    if (file.rows >= this.#options.roll.rows || file.bytes >= this.#options.roll.bytes) this.#flush(id);
     while (this.#openBytes > this.#options.maxOpenBytes) {
       let largest: [string, OpenFile] | undefined;
       for (const entry of this.#open) if (!largest || entry[1].bytes > largest[1].bytes) largest = entry;
       if (!largest) break;
-      await this.#flush(largest[0]);
+      this.#flush(largest[0]);
     }
+    while (this.#queued.length > MAX_QUEUED_WRITES) await this.#queued[0];
+    this.#throwIfFailed();
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure !== undefined) throw this.#failure;
   }
 
   /** Bytes of Arrow data held in open files (bounded by maxOpenBytes after each add). */
@@ -134,16 +150,17 @@ export class ParquetSink {
     return min === undefined ? undefined : String(min);
   }
 
-  /** Writes every open file (shutdown, end of an embedded run, partition revoked). */
+  /** Writes every open file and waits for every write (shutdown, end of an embedded run). Errors: the first failed write. */
   async flushAll(filter?: (topic: string, partition: number) => boolean): Promise<void> {
     const ids = [...this.#open].filter(([, f]) => !filter || filter(f.topic, f.partition)).map(([id]) => id);
-    for (const id of ids) await this.#flush(id);
-    await this.#writing;
+    for (const id of ids) this.#flush(id);
+    await this.settled();
   }
 
-  /** Resolves when every file write started so far has finished. */
+  /** Resolves when every file write started so far has finished. Errors: the first failed write. */
   async settled(): Promise<void> {
     await this.#writing;
+    this.#throwIfFailed();
   }
 
   /** Drops open files without writing them (a partition revoked: its next owner re-reads them). */
@@ -162,21 +179,34 @@ export class ParquetSink {
     const now = Date.now();
     for (const [id, f] of this.#open) {
       if (now - f.openedAt >= this.#options.roll.intervalMs) {
-        this.#flush(id).catch((error: unknown) => { this.#timerError = error instanceof Error ? error : new Error(String(error)); this.#log.error({ err: error }, 'time-triggered Parquet write failed'); });
+        this.#flush(id);
       }
     }
   }
 
-  #flush(id: string): Promise<void> {
+  /**
+   * Queues the file's write. Writes run one after another, so files of a partition become durable
+   * in offset order; after a failed write no other runs, and the failed file stays pending, so no
+   * offset past it is ever committed (the processor fails on the error and restarts from there).
+   */
+  #flush(id: string): void {
     const file = this.#open.get(id);
-    if (!file) return this.#writing;
+    if (!file) return;
     this.#open.delete(id);
     this.#openBytes -= file.bytes;
     this.#writingFiles.add(file);
-    // Writes run one after another so files of a partition become durable in offset order.
-    const write = this.#writing.then(() => this.#write(file)).finally(() => { this.#writingFiles.delete(file); });
-    this.#writing = write.catch(() => undefined);
-    return write;
+    const write = this.#writing.then(() => {
+      if (this.#failure !== undefined) throw this.#failure;
+      return this.#write(file);
+    }).then(() => { this.#writingFiles.delete(file); }, (error: unknown) => {
+      if (this.#failure === undefined) {
+        this.#failure = error instanceof Error ? error : new Error(String(error));
+        this.#log.error({ err: error, partition: file.partition, firstOffset: file.firstOffset }, 'Parquet write failed');
+      }
+    });
+    this.#queued.push(write);
+    void write.then(() => { const i = this.#queued.indexOf(write); if (i >= 0) void this.#queued.splice(i, 1); });
+    this.#writing = write;
   }
 
   /**

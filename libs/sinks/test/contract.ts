@@ -52,6 +52,7 @@ export function parquetSinkContract(t: Test, makeStore: (t: Test) => Promise<Obj
       const flushed: FlushedFile[] = [];
       const sink = new ParquetSink(store, codec, { roll: { rows: 40_000, intervalMs: 600_000 } }, log, (f) => flushed.push(f));
       for (const [i, part] of parts.entries()) await sink.add({ topic: 'raw', partition: 2, offset: String(10 + i), service: 'green', month: '2024-01', table: part });
+      await sink.settled(); // the file rolled by the second batch is written in the background
       t.equal(sink.pendingFrom('raw', 2), '12', 'the last batch is still open');
       await sink.close();
       return flushed;
@@ -121,6 +122,42 @@ export function parquetSinkContract(t: Test, makeStore: (t: Test) => Promise<Obj
     const read = await readWithDuckDb(t, store, await keys(store, 'processed/green/'));
     t.equal(read.rows, 45_000, 'every row once');
     t.equal(read.ids, 45_000);
+  });
+
+  t.test('a rolled file is written in the background; a failed write stays pending and fails every later call', async (t) => {
+    const inner = await makeStore(t);
+    const table = await processedSample(codec);
+    let failPut = false;
+    let releasePut = (): void => undefined;
+    const held = new Promise<void>((resolve) => { releasePut = resolve; });
+    const store: ObjectStore = {
+      name: inner.name, location: inner.location, connect: () => inner.connect(), close: () => inner.close(),
+      put: async (key, body, options) => {
+        await held;
+        if (failPut) throw new Error(`injected failure writing ${key}`);
+        return inner.put(key, body, options);
+      },
+      putFile: (key, path, options) => inner.putFile(key, path, options), get: (key) => inner.get(key), head: (key) => inner.head(key),
+      list: (prefix) => inner.list(prefix), delete: (key) => inner.delete(key), deletePrefix: (prefix) => inner.deletePrefix(prefix),
+      copy: (from, to) => inner.copy(from, to),
+    };
+    const flushed: FlushedFile[] = [];
+    const sink = new ParquetSink(store, codec, { roll: { rows: 10_000, intervalMs: 600_000 } }, log, (f) => flushed.push(f));
+    await sink.add({ topic: 'raw', partition: 0, offset: '0', service: 'green', month: '2024-01', table: table.slice(0, 10_000) });
+    t.equal(flushed.length, 0, 'add resolved before its file was written');
+    t.equal(sink.pendingFrom('raw', 0), '0', 'the file being written is pending');
+    releasePut();
+    await sink.settled();
+    t.same(flushed.map((f) => f.firstOffset), ['0']);
+    failPut = true;
+    await sink.add({ topic: 'raw', partition: 0, offset: '1', service: 'green', month: '2024-01', table: table.slice(10_000, 20_000) });
+    await t.rejects(sink.settled(), /injected failure writing .*raw-0-000000000001-000000000001/);
+    failPut = false;
+    await t.rejects(sink.add({ topic: 'raw', partition: 0, offset: '2', service: 'green', month: '2024-01', table: table.slice(20_000, 30_000) }), /injected failure/,
+      'every later call fails with the first failure');
+    t.equal(sink.pendingFrom('raw', 0), '1', 'the failed file stays pending: no offset past it is committed');
+    t.same(flushed.map((f) => f.firstOffset), ['0'], 'nothing after the failed file is written');
+    await t.rejects(sink.close(), /injected failure/);
   });
 
   t.test('the time trigger writes a file with no new input', async (t) => {
