@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The bench's own environment without any TAXI_… settings, so a shell's config cannot leak into a child. */
@@ -11,3 +12,12 @@ export const taxiBin = (root: string): string => join(root, 'bin', 'taxi.js');
 
 /** Arguments that run a TypeScript file of this repository in a child node. */
 export const tsChild = (root: string, file: string, args: readonly string[]): string[] => ['--import', 'tsx', join(root, file), ...args];
+
+/**
+ * The glibc malloc settings the container image runs every service with (deploy/Dockerfile's
+ * MALLOC_* ENV), so the processor's memory is measured as it runs when deployed.
+ */
+export function imageMallocEnv(root: string): Record<string, string> {
+  const dockerfile = readFileSync(join(root, 'deploy', 'Dockerfile'), 'utf8');
+  return Object.fromEntries([...dockerfile.matchAll(/^\s*(MALLOC_[A-Z_]+)=(\S+?)\s*\\?$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']));
+}

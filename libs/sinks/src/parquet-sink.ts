@@ -12,15 +12,16 @@ export const parquetSinkOptionsSchema = z.strictObject({
   rowGroupRows: z.number().int().positive().default(262_144).describe('rows per Parquet row group'),
   roll: z.strictObject({
     rows: z.number().int().positive().default(1_000_000).describe('a file is written once it holds this many rows'),
-    // Every open file (one per partition and month) is held in memory until written: this bounds the
-    // processor's memory (64 MiB: peak RSS 2,162 MiB against 2,813-2,948 MiB at 256 MiB, full month, pool 2).
-    bytes: z.number().int().positive().default(64 * 1024 * 1024).describe('... or this many bytes of Arrow data (held in memory until written)'),
+    // Every open file is held in memory until written, and encoded whole in a worker (parquet-wasm's
+    // memory grows to the largest file and stays): the size bounds the processor's memory.
+    bytes: z.number().int().positive().default(32 * 1024 * 1024).describe('... or this many bytes of Arrow data (held in memory until written; about 130k processed rows, 6 MB of Parquet)'),
     intervalMs: z.number().int().positive().default(60_000).describe('... or once its first batch is this many milliseconds old, even with no new input'),
   }).prefault({}),
   // Files are open per partition AND month: a processor with many partitions, or reading several
-  // months at once, would otherwise hold roll.bytes times as many files.
-  maxOpenBytes: z.number().int().positive().default(128 * 1024 * 1024)
-    .describe('most bytes of Arrow data held in all open files together; above it the largest open file is written early'),
+  // months at once, would otherwise hold roll.bytes times as many files. The price of a tight
+  // budget is smaller files: with 6 partitions a file rolls at about a sixth of it.
+  maxOpenBytes: z.number().int().positive().default(64 * 1024 * 1024)
+    .describe('most bytes of Arrow data held in all open files together; above it the largest open file is written early (raise it for bigger files where memory allows)'),
 }).prefault({});
 
 export type ParquetSinkInput = z.input<typeof parquetSinkOptionsSchema>;
