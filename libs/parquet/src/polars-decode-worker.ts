@@ -3,9 +3,8 @@
 // to the reader, which then decodes only the row groups holding those rows (this one), so memory
 // follows the row group, not the file.
 import pl from 'nodejs-polars';
-import { Piscina } from 'piscina';
 import { ownBuffer } from './own-buffer.js';
-import { releaseNativeMemory } from './polars-gc.js';
+import { movedAfterRelease } from './polars-gc.js';
 
 export interface PolarsDecodeTask {
   readonly path: string;
@@ -22,13 +21,6 @@ function decode(task: PolarsDecodeTask): Uint8Array {
   return ownBuffer(frame.writeIPCStream());
 }
 
-export default async function decodeRowGroup(task: PolarsDecodeTask): Promise<Uint8Array> {
-  let ipc: Uint8Array;
-  try {
-    ipc = decode(task);
-  } finally {
-    await releaseNativeMemory(); // the frame, out of scope now: see polars-gc.ts
-  }
-  // Transfer, not copy: the IPC bytes are the largest thing a decode makes.
-  return Piscina.move(ipc) as Uint8Array;
+export default function decodeRowGroup(task: PolarsDecodeTask): Promise<Uint8Array> {
+  return movedAfterRelease(() => decode(task));
 }

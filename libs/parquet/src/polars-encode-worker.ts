@@ -5,10 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pl from 'nodejs-polars';
 import type { DataFrame } from 'nodejs-polars';
-import { Piscina } from 'piscina';
 import { withKeyValueMetadata } from './footer.js';
 import { ownBuffer } from './own-buffer.js';
-import { releaseNativeMemory } from './polars-gc.js';
+import { movedAfterRelease } from './polars-gc.js';
 
 export interface PolarsEncodeTask {
   readonly ipc: Uint8Array;
@@ -60,12 +59,6 @@ function encode(task: PolarsEncodeTask): Uint8Array {
   return ownBuffer(withKeyValueMetadata(bytes, task.metadata));
 }
 
-export default async function encodeParquet(task: PolarsEncodeTask): Promise<Uint8Array> {
-  let parquet: Uint8Array;
-  try {
-    parquet = encode(task);
-  } finally {
-    await releaseNativeMemory(); // the frames, out of scope now: see polars-gc.ts
-  }
-  return Piscina.move(parquet) as Uint8Array;
+export default function encodeParquet(task: PolarsEncodeTask): Promise<Uint8Array> {
+  return movedAfterRelease(() => encode(task));
 }

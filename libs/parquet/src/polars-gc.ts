@@ -8,6 +8,7 @@
 // global to contexts made afterwards and changes nothing else).
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { Piscina } from 'piscina';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -20,4 +21,19 @@ export async function releaseNativeMemory(): Promise<void> {
   gc();
   // Node drains the finalizers the collection queued before this immediate's callback runs.
   await new Promise<void>((resolve) => { setImmediate(resolve); });
+}
+
+/**
+ * A polars task's result, moved (transferred) to the caller, with the native memory of the
+ * frames `make` created released first, whether it succeeded or threw.
+ */
+export async function movedAfterRelease(make: () => Uint8Array): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = make();
+  } finally {
+    await releaseNativeMemory(); // the frames are out of scope once make() returns
+  }
+  // Transfer, not copy: the bytes are the largest thing a task makes.
+  return Piscina.move(bytes) as Uint8Array;
 }
