@@ -86,3 +86,17 @@ t.test('schema: missing nullable columns are added, a changed type is refused', 
   const columns = await evolved.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'trips' AND column_name = 'tip_pct'");
   t.equal(columns.length, 1, 'a missing NULLABLE column is added back');
 });
+
+t.test('DuckDB runs with the configured memory limit and threads (defaults: 256 MiB, one thread)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'taxi-duckdb-settings-'));
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }); });
+  const settings = "SELECT current_setting('memory_limit') AS memory, current_setting('threads')::INTEGER AS threads";
+  const defaults = duckDbWarehouse({ path: join(dir, 'a.duckdb') });
+  await defaults.connect();
+  t.same(await defaults.query(settings), [{ memory: '256.0 MiB', threads: 1 }]);
+  await defaults.close();
+  const chosen = duckDbWarehouse({ path: join(dir, 'b.duckdb'), memoryLimitBytes: 64 * 1024 * 1024, threads: 2 });
+  await chosen.connect();
+  t.same(await chosen.query(settings), [{ memory: '64.0 MiB', threads: 2 }]);
+  await chosen.close();
+});
