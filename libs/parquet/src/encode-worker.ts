@@ -2,14 +2,8 @@
 // event loop; the Parquet bytes are transferred back, not copied.
 import * as pq from 'parquet-wasm';
 import { Piscina } from 'piscina';
+import type { EncodeTask } from './worker-codec.js';
 
-export interface EncodeTask {
-  readonly ipc: Uint8Array;
-  readonly compression: 'zstd' | 'snappy' | 'uncompressed';
-  readonly rowGroupRows: number;
-  /** Key-value metadata written into the footer. */
-  readonly metadata: Readonly<Record<string, string>>;
-}
 
 const COMPRESSION = { zstd: pq.Compression.ZSTD, snappy: pq.Compression.SNAPPY, uncompressed: pq.Compression.UNCOMPRESSED } as const;
 

@@ -1,28 +1,15 @@
-import { tableFromIPC, tableToIPC } from 'apache-arrow';
-import { Piscina } from 'piscina';
+import { tableFromIPC } from 'apache-arrow';
 import type { DecodeTask } from './decode-worker.js';
-import type { EncodeTask } from './encode-worker.js';
 import { readFileInfo, rowGroupReader } from './reader.js';
-import type { ParquetCodec, ParquetFileReader } from './types.js';
-import { workerModule } from '../../workers/src/worker-module.js';
+import type { ParquetFileReader } from './types.js';
+import { workerCodec } from './worker-codec.js';
+import type { WorkerCodec, WorkerCodecOptions } from './worker-codec.js';
 
-/**
- * Rows per decoded record batch. parquet-wasm's default (1,024) makes decoding 3-4x slower
- * (shared/notes/parquet-perf.md); 65,536 keeps batches large without holding a whole row group twice.
- */
-export const DEFAULT_BATCH_ROWS = 65_536;
+export { DEFAULT_BATCH_ROWS } from './worker-codec.js';
 
-export interface ParquetWasmOptions {
-  /** Rows per decoded Arrow record batch. */
-  readonly batchRows?: number;
-  /** Worker threads decoding row groups (each holds one wasm instance, up to the row group's size). */
-  readonly decodeThreads?: number;
-}
-
-export interface ParquetWasmCodec extends ParquetCodec {
-  /** Stops the decode workers. */
-  destroy(): Promise<void>;
-}
+/** decodeThreads: each holds one wasm instance, up to the row group's size. */
+export type ParquetWasmOptions = WorkerCodecOptions;
+export type ParquetWasmCodec = WorkerCodec;
 
 /**
  * parquet-wasm (Rust parquet crate compiled to WebAssembly). The footer is read in the calling
@@ -30,28 +17,12 @@ export interface ParquetWasmCodec extends ParquetCodec {
  * encode-worker.ts).
  */
 export function parquetWasmCodec(options: ParquetWasmOptions = {}): ParquetWasmCodec {
-  const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
-  const threads = options.decodeThreads ?? 1;
-  if (!Number.isInteger(batchRows) || batchRows < 1) throw new RangeError(`batchRows should be a positive integer, got ${batchRows}`);
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`decodeThreads should be a positive integer, got ${threads}`);
-  const pool = new Piscina<DecodeTask, Uint8Array>({
-    ...workerModule(new URL('./decode-worker.ts', import.meta.url)),
-    minThreads: 0, maxThreads: threads, idleTimeout: 5_000,
-  });
-  const encoder = new Piscina<EncodeTask, Uint8Array>({
-    ...workerModule(new URL('./encode-worker.ts', import.meta.url)),
-    minThreads: 0, maxThreads: threads, idleTimeout: 5_000,
-  });
-  return {
+  return workerCodec<DecodeTask>({
     name: 'parquet-wasm',
-    open: (path) => openParquetWasm(path, (rowGroup) => pool.run({ path, rowGroup, batchRows })),
-    async encode(table, options) {
-      const ipc = tableToIPC(table, 'stream');
-      return encoder.run({ ipc, compression: options.compression, rowGroupRows: options.rowGroupRows, metadata: options.metadata ?? {} },
-        { transferList: [ipc.buffer as ArrayBuffer] });
-    },
-    destroy: async () => { await Promise.all([pool.destroy(), encoder.destroy()]); },
-  };
+    decodeWorker: new URL('./decode-worker.ts', import.meta.url),
+    encodeWorker: new URL('./encode-worker.ts', import.meta.url),
+    open: (path, decode, batchRows) => openParquetWasm(path, (rowGroup) => decode({ path, rowGroup, batchRows })),
+  }, options);
 }
 
 async function openParquetWasm(path: string, decode: (rowGroup: number) => Promise<Uint8Array>): Promise<ParquetFileReader> {

@@ -8,14 +8,8 @@ import type { DataFrame } from 'nodejs-polars';
 import { withKeyValueMetadata } from './footer.js';
 import { ownBuffer } from './own-buffer.js';
 import { movedAfterRelease } from './polars-gc.js';
+import type { EncodeTask } from './worker-codec.js';
 
-export interface PolarsEncodeTask {
-  readonly ipc: Uint8Array;
-  readonly compression: 'zstd' | 'snappy' | 'uncompressed';
-  readonly rowGroupRows: number;
-  /** Key-value metadata written into the footer. */
-  readonly metadata: Readonly<Record<string, string>>;
-}
 
 /**
  * DataFrame.writeParquet writes one row group per chunk of the frame, but first merges consecutive
@@ -39,7 +33,7 @@ function chunked(frame: DataFrame, rows: number): DataFrame {
  * Smaller row groups than polars' in-memory writer allows go through its streaming sink, which takes
  * a row group size but writes only to a path: a private temporary file, read back and removed.
  */
-function viaSink(frame: DataFrame, task: PolarsEncodeTask): Uint8Array {
+function viaSink(frame: DataFrame, task: EncodeTask): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), 'taxi-polars-encode-'));
   try {
     const path = join(dir, 'out.parquet');
@@ -50,7 +44,7 @@ function viaSink(frame: DataFrame, task: PolarsEncodeTask): Uint8Array {
   }
 }
 
-function encode(task: PolarsEncodeTask): Uint8Array {
+function encode(task: EncodeTask): Uint8Array {
   const frame = pl.readIPCStream(Buffer.from(task.ipc.buffer, task.ipc.byteOffset, task.ipc.byteLength));
   const bytes = frame.height > task.rowGroupRows && task.rowGroupRows < POLARS_MIN_ROW_GROUP_ROWS
     ? viaSink(frame, task)
@@ -59,6 +53,6 @@ function encode(task: PolarsEncodeTask): Uint8Array {
   return ownBuffer(withKeyValueMetadata(bytes, task.metadata));
 }
 
-export default function encodeParquet(task: PolarsEncodeTask): Promise<Uint8Array> {
+export default function encodeParquet(task: EncodeTask): Promise<Uint8Array> {
   return movedAfterRelease(() => encode(task));
 }

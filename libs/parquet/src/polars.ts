@@ -1,24 +1,14 @@
-import { tableFromIPC, tableToIPC } from 'apache-arrow';
-import { Piscina } from 'piscina';
+import { tableFromIPC } from 'apache-arrow';
 import { plainBatches } from './arrow-batches.js';
-import { DEFAULT_BATCH_ROWS } from './parquet-wasm.js';
 import type { PolarsDecodeTask } from './polars-decode-worker.js';
-import type { PolarsEncodeTask } from './polars-encode-worker.js';
 import { readFileInfo, rowGroupReader } from './reader.js';
-import type { ParquetCodec, ParquetFileReader } from './types.js';
-import { workerModule } from '../../workers/src/worker-module.js';
+import type { ParquetFileReader } from './types.js';
+import { workerCodec } from './worker-codec.js';
+import type { WorkerCodec, WorkerCodecOptions } from './worker-codec.js';
 
-export interface PolarsOptions {
-  /** Most rows per Arrow record batch handed out (polars decodes a row group in batches of up to 2^18 rows; they are sliced, not copied). */
-  readonly batchRows?: number;
-  /** Worker threads decoding row groups, and encoding tables (polars runs each on its own thread pool too). */
-  readonly decodeThreads?: number;
-}
-
-export interface PolarsCodec extends ParquetCodec {
-  /** Stops the decode and encode workers. */
-  destroy(): Promise<void>;
-}
+/** batchRows: most rows per Arrow record batch handed out (polars decodes a row group in batches of up to 2^18 rows; they are sliced, not copied). */
+export type PolarsOptions = WorkerCodecOptions;
+export type PolarsCodec = WorkerCodec;
 
 /**
  * nodejs-polars (the Rust polars crates as a native Node-API module). The footer is read in the
@@ -31,28 +21,12 @@ export interface PolarsCodec extends ParquetCodec {
  * Arrow fields. Types, units and key-value metadata are the same.
  */
 export function polarsCodec(options: PolarsOptions = {}): PolarsCodec {
-  const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
-  const threads = options.decodeThreads ?? 1;
-  if (!Number.isInteger(batchRows) || batchRows < 1) throw new RangeError(`batchRows should be a positive integer, got ${batchRows}`);
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`decodeThreads should be a positive integer, got ${threads}`);
-  const decoder = new Piscina<PolarsDecodeTask, Uint8Array>({
-    ...workerModule(new URL('./polars-decode-worker.ts', import.meta.url)),
-    minThreads: 0, maxThreads: threads, idleTimeout: 5_000,
-  });
-  const encoder = new Piscina<PolarsEncodeTask, Uint8Array>({
-    ...workerModule(new URL('./polars-encode-worker.ts', import.meta.url)),
-    minThreads: 0, maxThreads: threads, idleTimeout: 5_000,
-  });
-  return {
+  return workerCodec<PolarsDecodeTask>({
     name: 'polars',
-    open: (path) => openPolars(path, batchRows, (task) => decoder.run(task)),
-    async encode(table, options) {
-      const ipc = tableToIPC(table, 'stream');
-      return encoder.run({ ipc, compression: options.compression, rowGroupRows: options.rowGroupRows, metadata: options.metadata ?? {} },
-        { transferList: [ipc.buffer as ArrayBuffer] });
-    },
-    destroy: async () => { await Promise.all([decoder.destroy(), encoder.destroy()]); },
-  };
+    decodeWorker: new URL('./polars-decode-worker.ts', import.meta.url),
+    encodeWorker: new URL('./polars-encode-worker.ts', import.meta.url),
+    open: (path, decode, batchRows) => openPolars(path, batchRows, decode),
+  }, options);
 }
 
 async function openPolars(path: string, batchRows: number, decode: (task: PolarsDecodeTask) => Promise<Uint8Array>): Promise<ParquetFileReader> {
