@@ -95,7 +95,9 @@ t.test('kill -9 mid-month, restart: the sinks hold exactly what an uninterrupted
   t.equal(await first.exited, null, 'killed with SIGKILL');
   const killedAt = parquetFiles(p.objects).length;
   const second = startProcessor(t, env);
-  t.equal(await second.exited, 0, 'the restart finishes the month');
+  const code = await second.exited;
+  if (code !== 0) t.comment(`the restart's error lines:\n${second.stderr().split('\n').filter((l) => /"level":(50|60)|Error|error:/.test(l)).slice(-5).join('\n')}`);
+  t.equal(code, 0, 'the restart finishes the month');
   const want = await expected(t, path, manifest);
   t.same(await contentsOf({ duckdb: [p.duckdb] }), want.contents, 'warehouse: no row missing, none twice');
   t.same(await contentsOf({ parquet: parquetFiles(p.objects) }), want.contents, 'Parquet: no row missing, none twice');

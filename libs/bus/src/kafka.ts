@@ -108,15 +108,18 @@ export function kafkaBus(input: KafkaBusOptions, log?: Logger): Bus {
   /**
    * EndTxn returns before the commit markers reach the partitions; until they do, read_committed
    * readers (and the last stable offset) stop short of the transaction. Waiting here makes commit()
-   * mean "readers see it now", which the manifest and tests rely on.
+   * mean "readers see it now", which the manifest and tests rely on. Another producer's open
+   * transaction on the same partitions holds them back too; a crashed producer's is aborted by the
+   * broker transactionTimeoutMs after it began (checked every 10 s by default), so the wait allows that.
    */
   async function untilVisible(sent: Map<string, Map<number, bigint>>): Promise<void> {
-    const deadline = Date.now() + options.requestTimeoutMs;
+    const waitMs = Math.max(options.requestTimeoutMs, options.transactionTimeoutMs + 20_000);
+    const deadline = Date.now() + waitMs;
     for (const [topic, partitions] of sent) {
       for (let delayMs = 5; ; delayMs = Math.min(delayMs * 2, 200)) {
         const stable = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]));
         if ([...partitions].every(([p, offset]) => (stable.get(p) ?? 0n) > offset)) break;
-        if (Date.now() > deadline) throw new Error(`transaction on ${topic} not visible after ${options.requestTimeoutMs} ms`);
+        if (Date.now() > deadline) throw new Error(`transaction on ${topic} not visible after ${waitMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }

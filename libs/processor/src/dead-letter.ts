@@ -34,6 +34,15 @@ export interface DeadLetterSink {
 const keyOf = (l: DeadLetter): string => (l.row === undefined ? `${l.topic}/${l.partition}@${l.offset}` : `${l.service ?? ''}/${l.month ?? ''}/${l.row}`);
 
 /** The DLQ topic (Kafka in the cloud). Letters of one call go in one transaction. */
+/**
+ * transaction.timeout.ms for the producers of dead letters (processor, replay). A dead-letter
+ * transaction is one send and a commit, so a short timeout costs nothing; a long one would let a
+ * crashed instance's open transaction hold the topic's last stable offset back (read_committed
+ * readers, the commit's visibility check) until the broker aborts it: the restarted instance's
+ * commits then failed for up to the default 10 minutes.
+ */
+export const DEAD_LETTER_TRANSACTION_TIMEOUT_MS = 15_000;
+
 export function busDeadLetters(bus: Bus, topic: string): DeadLetterSink {
   return {
     location: `${bus.name}:${topic}`,

@@ -1,4 +1,4 @@
-export { busDeadLetters, fileDeadLetters } from './dead-letter.js';
+export { busDeadLetters, DEAD_LETTER_TRANSACTION_TIMEOUT_MS, fileDeadLetters } from './dead-letter.js';
 export type { DeadLetter, DeadLetterSink } from './dead-letter.js';
 export { checkConservation, Pipeline } from './pipeline.js';
 export type { MonthCounts, PipelineDeps } from './pipeline.js';

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { kafkaGroupConsumer } from '../../../../libs/bus/src/index.js';
 import { parquetCodec } from '../../../../libs/parquet/src/index.js';
-import { busDeadLetters, CheckpointStore, KafkaProcessor, Pipeline } from '../../../../libs/processor/src/index.js';
+import { busDeadLetters, DEAD_LETTER_TRANSACTION_TIMEOUT_MS, CheckpointStore, KafkaProcessor, Pipeline } from '../../../../libs/processor/src/index.js';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ParquetSink } from '../../../../libs/sinks/src/index.js';
 import { buildHttpApp, processorMetrics, registerDashboard, sumRejected } from '../../../../libs/telemetry/src/index.js';
@@ -35,7 +35,7 @@ export const processCommand: Command = {
     const idleSeconds = values['exit-when-idle'] === undefined ? undefined : Number(values['exit-when-idle']);
     const log = cliLogger(config).child({ component: 'processor' });
     const { groupId } = config.processor;
-    const bus = buildBus({ ...config, bus: { ...config.bus, kafka: { ...config.bus.kafka, transactionalId: `${groupId}-dlq-${hostname()}-${process.pid}` } } }, log);
+    const bus = buildBus({ ...config, bus: { ...config.bus, kafka: { ...config.bus.kafka, transactionalId: `${groupId}-dlq-${hostname()}-${process.pid}`, transactionTimeoutMs: DEAD_LETTER_TRANSACTION_TIMEOUT_MS } } }, log);
     const store = buildStore(config);
     const codec = parquetCodec(config.parquet);
     const warehouse = config.warehouse.kind === 'bigquery' && config.warehouse.bigquery

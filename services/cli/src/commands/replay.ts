@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { AppError } from '../../../../libs/errors/src/index.js';
 import { parquetCodec } from '../../../../libs/parquet/src/index.js';
-import { busDeadLetters } from '../../../../libs/processor/src/index.js';
+import { busDeadLetters, DEAD_LETTER_TRANSACTION_TIMEOUT_MS } from '../../../../libs/processor/src/index.js';
 import { replayMonth } from '../../../../libs/replay/src/index.js';
 import type { ReplayPhase, ReplayProgress, ReplayResult } from '../../../../libs/replay/src/index.js';
 import { monthKey, parseMonthRef } from '../../../../libs/schema/src/month.js';
@@ -45,7 +45,7 @@ export const replayCommand: Command = {
     const config = loadKafkaConfig('replay', values, 'reads the month from Kafka', 'an embedded month is replaced by running `taxi run` again');
     const log = cliLogger(config).child({ component: 'replay' });
     const month = monthKey(ref);
-    const bus = buildBus({ ...config, bus: { ...config.bus, kafka: { ...config.bus.kafka, transactionalId: `taxi-replay-${ref.service}-${month}-${hostname()}-${process.pid}` } } }, log);
+    const bus = buildBus({ ...config, bus: { ...config.bus, kafka: { ...config.bus.kafka, transactionalId: `taxi-replay-${ref.service}-${month}-${hostname()}-${process.pid}`, transactionTimeoutMs: DEAD_LETTER_TRANSACTION_TIMEOUT_MS } } }, log);
     const store = buildStore(config);
     const codec = parquetCodec(config.parquet);
     const warehouse = buildWarehouse(config);
