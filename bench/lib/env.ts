@@ -21,3 +21,9 @@ export function imageMallocEnv(root: string): Record<string, string> {
   const dockerfile = readFileSync(join(root, 'deploy', 'Dockerfile'), 'utf8');
   return Object.fromEntries([...dockerfile.matchAll(/^\s*(MALLOC_[A-Z_]+)=(\S+?)\s*\\?$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']));
 }
+
+/** The line the scopes that run the processor add to their notes. */
+export function imageMallocNote(root: string): string {
+  const settings = Object.entries(imageMallocEnv(root)).map(([k, v]) => `${k}=${v}`).join(', ');
+  return `the processor runs with the container image's glibc malloc settings (deploy/Dockerfile: ${settings}), as deployed`;
+}

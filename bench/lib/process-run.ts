@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { serviceConfigSchema } from '../../libs/config/src/index.js';
 import { runMeasured } from './child.js';
-import { cleanEnv, imageMallocEnv, taxiBin } from './env.js';
+import { cleanEnv, imageMallocEnv, imageMallocNote, taxiBin } from './env.js';
 import type { Ingested, RunResult, Scope, ScopeContext } from './types.js';
 
 export function processScope(poolSize: number): Scope {
@@ -16,7 +16,7 @@ export function processScope(poolSize: number): Scope {
     what: `taxi process --exit-when-idle N, ${poolSize} transform worker${poolSize === 1 ? '' : 's'}, fresh group and outputs`,
     needsKafka: true,
     notes: (ctx) => [
-      `the processor runs with the container image's glibc malloc settings (deploy/Dockerfile: ${Object.entries(imageMallocEnv(ctx.root)).map(([k, v]) => `${k}=${v}`).join(', ')}), as deployed`,
+      imageMallocNote(ctx.root),
       `rows/s = rows ingested / (wall - ${ctx.idleSeconds} s): the ${ctx.idleSeconds} s are --exit-when-idle's wait after the last message, not work; the rest of the wall (start-up, joining the group, final flush) is counted`,
       'Parquet bytes/row = size of processed/**/*.parquet / rows in the DuckDB warehouse after the child exits; rejected = rows ingested - rows in the warehouse (the conservation law)',
       'rowsProcessed = rows the processor transformed, from its "month counts" log lines: above rows ingested when messages were processed again after a rebalance',

@@ -4,7 +4,7 @@
 import { runIngest } from '../lib/ingest-run.js';
 import { runProcessor } from '../lib/process-run.js';
 import type { Scope } from '../lib/types.js';
-import { imageMallocEnv } from '../lib/env.js';
+import { imageMallocNote } from '../lib/env.js';
 
 const POOL_SIZE = 2;
 
@@ -13,7 +13,7 @@ export const e2eScope: Scope = {
   what: `taxi ingest into fresh topics, then taxi process --exit-when-idle N (${POOL_SIZE} transform workers) into a local object store and DuckDB, one after the other`,
   needsKafka: true,
   notes: (ctx) => [
-    `the processor runs with the container image's glibc malloc settings (deploy/Dockerfile: ${Object.entries(imageMallocEnv(ctx.root)).map(([k, v]) => `${k}=${v}`).join(', ')}), as deployed`,
+    imageMallocNote(ctx.root),
     `seconds = the ingest child's wall + the processor child's wall - ${ctx.idleSeconds} s (its idle wait after the last message); rows/s = rows / seconds; CPU is the sum of both children, peak RSS the larger`,
     'the two run one after the other: the month is one Kafka transaction, so a processor running alongside could not read a row before the ingest commits; the processor\'s start-up and group join are counted (a processor already running would not pay them)',
   ],

@@ -5,7 +5,7 @@ import { runIngest } from '../lib/ingest-run.js';
 import type { IngestRun } from '../lib/ingest-run.js';
 import { runProcessor } from '../lib/process-run.js';
 import type { Ingested, RunResult, Scope, ScopeContext } from '../lib/types.js';
-import { imageMallocEnv } from '../lib/env.js';
+import { imageMallocNote } from '../lib/env.js';
 
 export const SCALES = [1, 2, 4] as const;
 const POOL_SIZE = 2;
@@ -15,7 +15,7 @@ export const memoryScope: Scope = {
   what: `taxi process (${POOL_SIZE} transform workers) over ${SCALES.join(', ')} months in Kafka: peak RSS by input size`,
   needsKafka: true,
   notes: (ctx) => [
-    `the processor runs with the container image's glibc malloc settings (deploy/Dockerfile: ${Object.entries(imageMallocEnv(ctx.root)).map(([k, v]) => `${k}=${v}`).join(', ')}), as deployed`,
+    imageMallocNote(ctx.root),
     `the input at N× is N distinct synthetic yellow months (2024-01 to 2024-0N, ${ctx.source.rows.toLocaleString('en-US')} rows each, seed + month - 1), ingested (untimed) into fresh topics; 1× is the month the processor scopes read`,
     `rssBytes<N>x = the processor's peak RSS at N×; peak RSS = the largest of them; wall, CPU and rows/s are of the ${SCALES.at(-1)}× run (rows/s over wall - ${ctx.idleSeconds} s)`,
   ],

@@ -14,7 +14,7 @@ export const parquetSinkOptionsSchema = z.strictObject({
     rows: z.number().int().positive().default(1_000_000).describe('a file is written once it holds this many rows'),
     // Every open file is held in memory until written, and encoded whole in a worker (parquet-wasm's
     // memory grows to the largest file and stays): the size bounds the processor's memory.
-    bytes: z.number().int().positive().default(32 * 1024 * 1024).describe('... or this many bytes of Arrow data (held in memory until written; about 130k processed rows, 6 MB of Parquet)'),
+    bytes: z.number().int().positive().default(32 * 1024 * 1024).describe('... or this many bytes of Arrow data (held in memory until written; about 100k processed rows, 5 MB of ZSTD Parquet)'),
     intervalMs: z.number().int().positive().default(60_000).describe('... or once its first batch is this many milliseconds old, even with no new input'),
   }).prefault({}),
   // Files are open per partition AND month: a processor with many partitions, or reading several
@@ -88,10 +88,9 @@ export class ParquetSink {
   readonly #timer: NodeJS.Timeout;
   /** Bytes of Arrow data in #open. */
   #openBytes = 0;
-  #writing: Promise<void> = Promise.resolve();
   /** The first failed write: every later call fails with it (the sink is then unusable). */
   #failure: Error | undefined;
-  /** Writes started and not settled, oldest first. */
+  /** Writes started and not settled, oldest first (they run one after another; none rejects). */
   readonly #queued: Promise<void>[] = [];
 
   constructor(store: ObjectStore, codec: ParquetCodec, input: ParquetSinkInput, log: Logger, onFlushed: (file: FlushedFile) => void) {
@@ -160,7 +159,7 @@ export class ParquetSink {
 
   /** Resolves when every file write started so far has finished. Errors: the first failed write. */
   async settled(): Promise<void> {
-    await this.#writing;
+    await this.#queued.at(-1);
     this.#throwIfFailed();
   }
 
@@ -196,7 +195,7 @@ export class ParquetSink {
     this.#open.delete(id);
     this.#openBytes -= file.bytes;
     this.#writingFiles.add(file);
-    const write = this.#writing.then(() => {
+    const write = (this.#queued.at(-1) ?? Promise.resolve()).then(() => {
       if (this.#failure !== undefined) throw this.#failure;
       return this.#write(file);
     }).then(() => { this.#writingFiles.delete(file); }, (error: unknown) => {
@@ -206,8 +205,7 @@ export class ParquetSink {
       }
     });
     this.#queued.push(write);
-    void write.then(() => { const i = this.#queued.indexOf(write); if (i >= 0) void this.#queued.splice(i, 1); });
-    this.#writing = write;
+    void write.then(() => { void this.#queued.shift(); }); // the oldest settles first
   }
 
   /**
