@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gnuTimeAvailable, runningChildren } from './lib/child.js';
+import { taxiNodeFlags } from './lib/env.js';
 import { codeFingerprint, git } from './lib/git.js';
 import { runIngest } from './lib/ingest-run.js';
 import { deleteTopics, kafkaScriptVersion, probeKafka } from './lib/kafka.js';
@@ -202,7 +203,7 @@ async function main(): Promise<number> {
     const results: Results = {
       benchmark: 'taxi-stream', schemaVersion: 2, date: date.toISOString(), command, rows: rowCount, source, runs, warmup: values.warmup,
       commit: commitAtStart || 'unknown', dirty: git(root, ['status', '--porcelain', '--untracked-files=no']) !== '', codeChangedDuringRun: codeFingerprint(root) !== codeAtStart,
-      node: process.version, kafka: kafkaScriptVersion(join(root, 'test', 'servers', 'kafka.sh')) ?? null, kafkaBrokers: brokers,
+      node: process.version, taxiCommand: ['node', ...taxiNodeFlags(root), 'bin/taxi.js'].join(' '), kafka: kafkaScriptVersion(join(root, 'test', 'servers', 'kafka.sh')) ?? null, kafkaBrokers: brokers,
       machine: { cpus: availableParallelism(), model: cpus()[0]?.model.trim() ?? 'unknown', totalmem: totalmem(), platform: platform(), arch: arch(), release: release(), loadAverageAtStart, loadAverageAtEnd: loadavg() },
       measuredWith: gnuTimeAvailable() ? 'GNU time (/usr/bin/time -f)' : '/proc polling (VmHWM, utime+stime)',
       generator: prepared.generated

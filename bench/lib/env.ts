@@ -8,7 +8,19 @@ export function cleanEnv(extra: Readonly<Record<string, string>>): NodeJS.Proces
   return { ...env, ...extra };
 }
 
-export const taxiBin = (root: string): string => join(root, 'bin', 'taxi.js');
+/**
+ * The node flags of bin/taxi.js's first line (`#!/usr/bin/env -S node <flags>`), with which `npx taxi`
+ * and the container image run the command.
+ */
+export function taxiNodeFlags(root: string): string[] {
+  const first = readFileSync(join(root, 'bin', 'taxi.js'), 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\/usr\/bin\/env -S node((?: --\S+)*)$/.exec(first);
+  if (!m) throw new Error(`bin/taxi.js: first line ${JSON.stringify(first)} is not #!/usr/bin/env -S node [--flags]`);
+  return (m[1] ?? '').split(' ').filter(Boolean);
+}
+
+/** The node arguments that run the taxi command as `npx taxi` does: its flags, then bin/taxi.js. */
+export const taxiCommand = (root: string): string[] => [...taxiNodeFlags(root), join(root, 'bin', 'taxi.js')];
 
 /** Arguments that run a TypeScript file of this repository in a child node. */
 export const tsChild = (root: string, file: string, args: readonly string[]): string[] => ['--import', 'tsx', join(root, file), ...args];

@@ -5,7 +5,7 @@
 import { defaultTopics } from '../../libs/ingest/src/index.js';
 import { runMeasured } from './child.js';
 import type { Measured } from './child.js';
-import { cleanEnv, taxiBin } from './env.js';
+import { cleanEnv, taxiCommand } from './env.js';
 import { createTopics } from './kafka.js';
 import type { Ingested, ScopeContext, SourceMonth } from './types.js';
 
@@ -46,7 +46,7 @@ export async function runIngest(ctx: ScopeContext, options: IngestOptions = {}):
   const dir = ctx.tempDir('ingest');
   const measured = await runMeasured({
     label: `taxi ingest (${source.month})`, cwd: ctx.root, dir,
-    args: [taxiBin(ctx.root), 'ingest', '--service', source.service, '--month', source.month, '--source', source.path, '--brokers', ctx.kafka.brokers, '--force'],
+    args: [...taxiCommand(ctx.root), 'ingest', '--service', source.service, '--month', source.month, '--source', source.path, '--brokers', ctx.kafka.brokers, '--force'],
     env: cleanEnv({
       TAXI__TOPICS__RAW: topics.raw, TAXI__TOPICS__MANIFEST: topics.manifest, TAXI__TOPICS__DLQ: topics.dlq,
       TAXI__TOPICS__RAW_PARTITIONS: String(ctx.rawPartitions), TAXI__OBJECT_STORE__LOCAL__ROOT: `${dir}/objects`,

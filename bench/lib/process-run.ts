@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { serviceConfigSchema } from '../../libs/config/src/index.js';
 import { runMeasured } from './child.js';
-import { cleanEnv, imageMallocEnv, imageMallocNote, taxiBin } from './env.js';
+import { cleanEnv, imageMallocEnv, imageMallocNote, taxiCommand } from './env.js';
 import type { Ingested, RunResult, Scope, ScopeContext } from './types.js';
 
 export function processScope(poolSize: number): Scope {
@@ -38,7 +38,7 @@ export async function runProcessor(ctx: ScopeContext, month: Ingested, poolSize:
   const duckdb = join(dir, 'taxi.duckdb');
   const measured = await runMeasured({
     label: `taxi process (pool ${poolSize})`, cwd: ctx.root, dir,
-    args: [taxiBin(ctx.root), 'process', '--brokers', ctx.kafka.brokers, '--exit-when-idle', String(ctx.idleSeconds)],
+    args: [...taxiCommand(ctx.root), 'process', '--brokers', ctx.kafka.brokers, '--exit-when-idle', String(ctx.idleSeconds)],
     env: cleanEnv({
       ...imageMallocEnv(ctx.root),
       TAXI__TOPICS__RAW: month.topics.raw, TAXI__TOPICS__MANIFEST: month.topics.manifest, TAXI__TOPICS__DLQ: month.topics.dlq,

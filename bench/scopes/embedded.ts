@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { runMeasured } from '../lib/child.js';
-import { cleanEnv, taxiBin } from '../lib/env.js';
+import { cleanEnv, taxiCommand } from '../lib/env.js';
 import type { Scope } from '../lib/types.js';
 
 interface RunJson { rowsRead: number; rowsWritten: number; rowsRejected: Record<string, number>; seconds: number }
@@ -16,7 +16,7 @@ export const embeddedScope: Scope = {
     const dir = ctx.tempDir('embedded');
     const measured = await runMeasured({
       label: 'taxi run', cwd: ctx.root, dir, env: cleanEnv({}),
-      args: [taxiBin(ctx.root), 'run', '--source', ctx.source.path, '--service', ctx.source.service, '--month', ctx.source.month, '--out', join(dir, 'out'), '--json'],
+      args: [...taxiCommand(ctx.root), 'run', '--source', ctx.source.path, '--service', ctx.source.service, '--month', ctx.source.month, '--out', join(dir, 'out'), '--json'],
     });
     const last = measured.stdout.trim().split('\n').at(-1) ?? '';
     let r: RunJson;

@@ -2,7 +2,7 @@
 // consumer group has processed it (the replay refuses a month the live group has not processed).
 import { join } from 'node:path';
 import { runMeasured } from '../lib/child.js';
-import { cleanEnv, taxiBin } from '../lib/env.js';
+import { cleanEnv, taxiCommand } from '../lib/env.js';
 import type { RunResult, Scope, ScopeContext } from '../lib/types.js';
 
 export const replayScope: Scope = {
@@ -26,9 +26,9 @@ async function runReplay(ctx: ScopeContext): Promise<RunResult> {
   });
   ctx.say('replay: processing the month first (untimed)');
   await runMeasured({ label: 'taxi process (before the replay)', cwd: ctx.root, dir, env,
-    args: [taxiBin(ctx.root), 'process', '--brokers', ctx.kafka.brokers, '--exit-when-idle', String(ctx.idleSeconds)] });
+    args: [...taxiCommand(ctx.root), 'process', '--brokers', ctx.kafka.brokers, '--exit-when-idle', String(ctx.idleSeconds)] });
   const measured = await runMeasured({ label: 'taxi replay', cwd: ctx.root, dir, env,
-    args: [taxiBin(ctx.root), 'replay', '--service', ctx.source.service, '--month', ctx.source.month, '--brokers', ctx.kafka.brokers, '--json', '--no-serve'] });
+    args: [...taxiCommand(ctx.root), 'replay', '--service', ctx.source.service, '--month', ctx.source.month, '--brokers', ctx.kafka.brokers, '--json', '--no-serve'] });
   const result = JSON.parse(measured.stdout.trim().split('\n').at(-1) ?? '{}') as { rowsRead?: number; rowsWritten?: number; warehouseRows?: number; seconds?: number; files?: number };
   if (result.rowsRead !== month.rows || result.seconds === undefined) {
     throw new Error(`taxi replay: read ${result.rowsRead ?? '?'} rows, the month has ${month.rows}`);

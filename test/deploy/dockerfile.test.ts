@@ -9,10 +9,12 @@ import t from 'tap';
 import { findBuildTool, repoRoot, runTool } from '../helpers/build-tools.js';
 import { dockerignoreExcludes, formatFindings, hadolint, parseStages, policyProblems, splitFlags } from '../helpers/dockerfile-checks.js';
 import { hostPath, layOutStage } from '../helpers/image-layout.js';
+import { taxiNodeFlags } from '../../bench/lib/env.js';
 
 const DOCKERFILE = join(repoRoot, 'deploy', 'Dockerfile');
 const fixture = (name: string): string => join(repoRoot, 'test', 'deploy', 'fixtures', 'docker', name);
-const ENTRYPOINT = ['node', 'bin/taxi.js'] as const;
+// The image runs the command as `npx taxi` does: node with bin/taxi.js's own flags.
+const ENTRYPOINT = ['node', ...taxiNodeFlags(repoRoot), 'bin/taxi.js'] as const;
 const text = readFileSync(DOCKERFILE, 'utf8');
 
 t.test('deploy/Dockerfile follows the image policy', async (t) => {
