@@ -73,33 +73,50 @@ const utf8 = new TextDecoder();
  *   } duckdb_string_t;
  *
  * and duckdb_string_is_inlined: a string of at most 12 bytes is held in `inlined`, the rest of
- * which is zero (DuckDB compares the 16 bytes as two words). Such strings are written into a
- * buffer of those structs, copied into the vector at once; longer ones need memory DuckDB owns,
- * so vector_assign_string_element_len copies each into the vector's string heap and sets its
- * slot, after the bulk copy. Only ASCII slices take that path (a VARCHAR must hold valid UTF-8,
- * which a direct write does not check); other text is decoded and assigned value by value, as
- * before (invalid UTF-8 becoming U+FFFD).
+ * which is zero (DuckDB compares the 16 bytes as two words). A longer one points at its bytes,
+ * which must live in memory the vector owns: the slice's bytes (every row's, back to back, as
+ * Arrow holds them) are copied into the vector's string heap at once, by assigning them as the
+ * value of row 0 (vector_assign_string_element_len); row 0's slot, read back, gives their address,
+ * and each long string's slot points into them. All the slots, row 0's included, are then written
+ * at once. The appender copies the chunk's strings into storage of its own, so the pointers need
+ * to hold only while the chunk lives, as the heap does. Only ASCII slices take this path (a VARCHAR
+ * must hold valid UTF-8, which a direct write does not check); other text is decoded and assigned
+ * value by value (invalid UTF-8 becoming U+FFFD).
  */
 export function copyStrings(vector: duckdb.Vector, data: Data, start: number, n: number): void {
   const offsets = data.valueOffsets as Int32Array;
   const bytes = data.values as Uint8Array;
   const first = offsets[start] ?? 0;
   const last = offsets[start + n] ?? first;
-  if (!isAscii(bytes.subarray(first, last))) {
+  const text = bytes.subarray(first, last);
+  if (!isAscii(text)) {
     for (let k = 0; k < n; k++) duckdb.vector_assign_string_element(vector, k, utf8.decode(bytes.subarray(offsets[start + k], offsets[start + k + 1])));
     return;
   }
   const slots = new Uint8Array(n * STRING_BYTES);
   const view = new DataView(slots.buffer);
-  const long: number[] = [];
+  let low = 0;
+  let high = 0;
+  if (last - first > INLINE_BYTES) {
+    duckdb.vector_assign_string_element_len(vector, 0, text);
+    const slot0 = new DataView(duckdb.vector_get_data(vector, STRING_BYTES).buffer);
+    low = slot0.getUint32(8, true);
+    high = slot0.getUint32(12, true);
+  }
   for (let k = 0; k < n; k++) {
     const from = offsets[start + k] ?? 0;
     const length = (offsets[start + k + 1] ?? 0) - from;
-    if (length > INLINE_BYTES) { long.push(k); continue; }
     const slot = k * STRING_BYTES;
     view.setUint32(slot, length, true);
-    for (let b = 0; b < length; b++) slots[slot + 4 + b] = bytes[from + b] ?? 0;
+    if (length <= INLINE_BYTES) {
+      for (let b = 0; b < length; b++) slots[slot + 4 + b] = bytes[from + b] ?? 0;
+      continue;
+    }
+    for (let b = 0; b < 4; b++) slots[slot + 4 + b] = bytes[from + b] ?? 0;
+    // ptr = the heap copy's address + the string's place in the slice, as two little-endian words.
+    const sum = low + (from - first);
+    view.setUint32(slot + 8, sum >>> 0, true);
+    view.setUint32(slot + 12, (high + Math.floor(sum / 2 ** 32)) >>> 0, true);
   }
   duckdb.copy_data_to_vector(vector, 0, slots.buffer, 0, slots.byteLength);
-  for (const k of long) duckdb.vector_assign_string_element_len(vector, k, bytes.subarray(offsets[start + k], offsets[start + k + 1]));
 }
