@@ -1,3 +1,4 @@
+import './kafka-crc32c.js'; // before kafkajs: its record batch checksum, native
 import { Kafka, logLevel } from 'kafkajs';
 import type { Consumer, IHeaders } from 'kafkajs';
 import { AppError, messageOf } from '../../errors/src/index.js';

@@ -1,3 +1,4 @@
+import './kafka-crc32c.js'; // before kafkajs: its record batch checksum, native
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { Admin, Consumer, IHeaders, Producer, Transaction } from 'kafkajs';
