@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { memoryBus } from '../../../libs/bus/src/index.js';
+import { AppError } from '../../../libs/errors/src/index.js';
 import { defaultTopics, ingestMonth } from '../../../libs/ingest/src/index.js';
 import type { IngestProgress } from '../../../libs/ingest/src/index.js';
 import { localDirObjectStore } from '../../../libs/objectstore/src/index.js';
@@ -111,7 +112,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
     const counts = pipeline.counts.get(`${ref.service}/${month}`) ?? { rowsIn: 0, rowsOut: 0, rejected: {}, badMessages: 0 };
     checkConservation(`${ref.service} ${month}`, counts);
     if (counts.rowsIn !== ingested.manifest.rows) {
-      throw new Error(`${ref.service} ${month}: ${ingested.manifest.rows} rows ingested but ${counts.rowsIn} processed`);
+      throw new AppError('TAXI_ERR_PROCESSOR_CONSERVATION', `${ref.service} ${month}: ${ingested.manifest.rows} rows ingested but ${counts.rowsIn} processed`);
     }
     return {
       rowsRead: counts.rowsIn, rowsWritten: counts.rowsOut, rowsRejected: counts.rejected, seconds: (performance.now() - started) / 1000,
