@@ -9,15 +9,18 @@ import t from 'tap';
 import { findBuildTool, repoRoot, runTool } from '../helpers/build-tools.js';
 import { dockerignoreExcludes, formatFindings, hadolint, parseStages, policyProblems, splitFlags } from '../helpers/dockerfile-checks.js';
 import { hostPath, layOutStage } from '../helpers/image-layout.js';
-import { taxiNodeFlags } from '../../bench/lib/env.js';
 
 const DOCKERFILE = join(repoRoot, 'deploy', 'Dockerfile');
 const fixture = (name: string): string => join(repoRoot, 'test', 'deploy', 'fixtures', 'docker', name);
-// The image runs the command as `npx taxi` does: node with bin/taxi.js's own flags.
-const ENTRYPOINT = ['node', ...taxiNodeFlags(repoRoot), 'bin/taxi.js'] as const;
+// The image runs the command as `npx taxi` does: node with the flags of bin/taxi.js's first line.
+const SHEBANG = /^#!\/usr\/bin\/env -S node((?: --\S+)*)\n/.exec(readFileSync(join(repoRoot, 'bin', 'taxi.js'), 'utf8'));
+const NODE_FLAGS = (SHEBANG?.[1] ?? '').split(' ').filter(Boolean);
+const ENTRYPOINT = ['node', ...NODE_FLAGS, 'bin/taxi.js'] as const;
 const text = readFileSync(DOCKERFILE, 'utf8');
 
 t.test('deploy/Dockerfile follows the image policy', async (t) => {
+  t.ok(SHEBANG, 'bin/taxi.js starts #!/usr/bin/env -S node [--flags]');
+  t.same(NODE_FLAGS, ['--initial-old-space-size=256'], 'the node flags the command runs with');
   t.same(policyProblems(text, { entrypoint: ENTRYPOINT }), []);
   const stages = parseStages(text);
   t.same(stages.map((s) => s.name), ['build', 'deps', 'runtime'], 'build, production dependencies, runtime');
