@@ -9,6 +9,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { Test } from 'tap';
 import type { Topics } from '../../libs/ingest/src/index.js';
 import { servers } from './servers.js';
+import { cliEnv } from './cli-env.js';
 
 const taxi = fileURLToPath(new URL('../../bin/taxi.js', import.meta.url));
 
@@ -26,7 +27,7 @@ export interface Child { readonly proc: ChildProcess; readonly stderr: () => str
 
 /** `brokers`: the shared test broker unless a test runs its own (test/helpers/dedicated-kafka.ts). */
 export function startProcessor(t: Test, env: NodeJS.ProcessEnv, idleSeconds = 3, brokers: readonly string[] = servers.kafkaBrokers): Child {
-  const proc = spawn(process.execPath, [taxi, 'process', '--brokers', brokers.join(','), '--exit-when-idle', String(idleSeconds)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, [taxi, 'process', '--brokers', brokers.join(','), '--exit-when-idle', String(idleSeconds)], { env: cliEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr.on('data', (d: Buffer) => { err += d.toString(); });
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => { resolve(code); }));

@@ -18,6 +18,7 @@ import { PROCESSED_FIELDS } from '../../libs/schema/src/processed.js';
 import { bigQueryWarehouse } from '../../libs/warehouse/src/index.js';
 import { until } from '../helpers/processor.js';
 import { servers, uniqueName } from '../helpers/servers.js';
+import { cliEnv } from '../helpers/cli-env.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const taxi = fileURLToPath(new URL('../../bin/taxi.js', import.meta.url));
@@ -29,7 +30,7 @@ interface DrawnChart { id: string; points: number; bars: { label: string; value:
 /** Starts `taxi run --serve --port 0` and resolves once it prints its URL. */
 async function serveRun(t: Test, out: string): Promise<{ port: number; stdout: () => string; stop: () => Promise<number | null> }> {
   const proc = spawn(process.execPath, [taxi, 'run', '--service', 'green', '--month', '2024-01', '--out', out, '--json', '--serve', '--port', '0'],
-    { env: { ...process.env, TAXI__HTTP__HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    { env: cliEnv({ ...process.env, TAXI__HTTP__HOST: '127.0.0.1' }), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   proc.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });

@@ -28,6 +28,7 @@ import { contentsOf, processorEnv, startProcessor } from '../helpers/processor.j
 import type { Contents } from '../helpers/processor.js';
 import { servers, uniqueName } from '../helpers/servers.js';
 import { writeSyntheticYellowMonth } from '../helpers/synthetic-month.js';
+import { cliEnv } from '../helpers/cli-env.js';
 
 const taxi = fileURLToPath(new URL('../../bin/taxi.js', import.meta.url));
 const sample = (name: string): string => fileURLToPath(new URL(`../../data/samples/${name}`, import.meta.url));
@@ -84,7 +85,7 @@ interface Run { readonly code: number | null; readonly stdout: string; readonly 
 
 /** Runs `taxi replay`; `watch` sees its stderr so far on every chunk, with a way to kill it. */
 function replay(t: Test, env: NodeJS.ProcessEnv, args: string[], watch?: (stderr: string, kill: () => void) => void): Promise<Run> {
-  const proc = spawn(process.execPath, [taxi, 'replay', '--brokers', servers.kafkaBrokers.join(','), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [taxi, 'replay', '--brokers', servers.kafkaBrokers.join(','), ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => { if (proc.exitCode === null) proc.kill('SIGKILL'); });
   let stdout = '';
   let stderr = '';

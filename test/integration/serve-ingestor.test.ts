@@ -17,6 +17,7 @@ import { until } from '../helpers/processor.js';
 import { servers, uniqueName } from '../helpers/servers.js';
 import { writeSyntheticYellowMonth } from '../helpers/synthetic-month.js';
 import { startTlcServer } from '../helpers/tlc-server.js';
+import { cliEnv } from '../helpers/cli-env.js';
 
 const taxi = fileURLToPath(new URL('../../bin/taxi.js', import.meta.url));
 const sample = (name: string): Buffer => readFileSync(fileURLToPath(new URL(`../../data/samples/${name}`, import.meta.url)));
@@ -28,7 +29,7 @@ function lookBackTo(year: number, month: number): number {
 }
 
 function serveIngestor(t: Test, env: NodeJS.ProcessEnv, args: string[] = []): Child {
-  const proc = spawn(process.execPath, [taxi, 'serve-ingestor', '--brokers', servers.kafkaBrokers.join(','), ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, [taxi, 'serve-ingestor', '--brokers', servers.kafkaBrokers.join(','), ...args], { env: cliEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr.on('data', (d: Buffer) => { err += d.toString(); });
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => { resolve(code); }));

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { writeSyntheticYellowMonth } from '../../../test/helpers/synthetic-month.js';
+import { cliEnv } from '../../../test/helpers/cli-env.js';
 
 const exec = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -13,7 +14,7 @@ const taxi = fileURLToPath(new URL('../../../bin/taxi.js', import.meta.url));
 
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [taxi, ...args], { cwd: root });
+    const { stdout, stderr } = await exec(process.execPath, [taxi, ...args], { cwd: root, env: cliEnv() });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -84,7 +85,7 @@ t.test('the Kafka commands without brokers stop with a usage error saying how to
     [['serve-ingestor'], /taxi serve-ingestor writes to Kafka: give --brokers/],
   ];
   for (const [args, message] of cases) {
-    const result = await exec(process.execPath, [taxi, ...args], { cwd: root, env }).then(() => ({ code: 0, stderr: '' }), (e: unknown) => e as { code: number; stderr: string });
+    const result = await exec(process.execPath, [taxi, ...args], { cwd: root, env: cliEnv(env) }).then(() => ({ code: 0, stderr: '' }), (e: unknown) => e as { code: number; stderr: string });
     t.equal(result.code, 2, `taxi ${args[0] ?? ''} exits 2`);
     t.match(result.stderr, new RegExp(`TAXI_ERR_CLI_USAGE: ${message.source}`), `taxi ${args[0] ?? ''} names the problem`);
   }
