@@ -7,7 +7,7 @@
 // --initial-old-space-size: V8 collects the old generation whenever it outgrows a limit set from
 // the live heap, which here is small (tens of MB of objects) while GBs of Arrow buffers pass
 // through; a 256 MB floor halves the full collections of the main thread (84 -> 42 on a month, by
-// --trace-gc). `taxi run` of the full synthetic month, back to back on 2 cores: 19.0-20.0 s wall
+// --trace-gc). `taxi run` of the full synthetic month, runs interleaved on 2 cores: 18.9-20.1 s wall
 // and 27-28 s user CPU with it, 21.3-21.8 s and 31-32 s without, at the same peak RSS.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';

@@ -108,11 +108,10 @@ export function copyStrings(vector: duckdb.Vector, data: Data, start: number, n:
     const length = (offsets[start + k + 1] ?? 0) - from;
     const slot = k * STRING_BYTES;
     view.setUint32(slot, length, true);
-    if (length <= INLINE_BYTES) {
-      for (let b = 0; b < length; b++) slots[slot + 4 + b] = bytes[from + b] ?? 0;
-      continue;
-    }
-    for (let b = 0; b < 4; b++) slots[slot + 4 + b] = bytes[from + b] ?? 0;
+    // The whole string when inline, else its 4-byte prefix.
+    const held = length <= INLINE_BYTES ? length : 4;
+    for (let b = 0; b < held; b++) slots[slot + 4 + b] = bytes[from + b] ?? 0;
+    if (length <= INLINE_BYTES) continue;
     // ptr = the heap copy's address + the string's place in the slice, as two little-endian words.
     const sum = low + (from - first);
     view.setUint32(slot + 8, sum >>> 0, true);
