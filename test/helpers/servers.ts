@@ -29,3 +29,23 @@ export const servers = {
 export function uniqueName(prefix: string, sep = '-'): string {
   return `${prefix}${sep}${randomBytes(4).toString('hex')}`;
 }
+
+/**
+ * Runs a read against the BigQuery emulator, once more (up to 3 attempts) when the emulator's
+ * DuckDB refuses it with "Attempting to execute an unsuccessful or closed pending query result".
+ * That is the emulator's race, not a refusal of the query: bqemulator 1.4.0 runs every statement
+ * on one DuckDB connection (storage/engine.py), its Storage Write handlers on grpc.aio's thread
+ * pool and REST queries without the write lock, so a query job running while a processor appends
+ * can find its pending result replaced (seen once in six CI runs, in the replay test). Only reads
+ * go through here: repeating them changes nothing. Any other error is thrown as it is.
+ */
+export async function readEmulator<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof Error && /unsuccessful or closed pending query result/.test(error.message))) throw error;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}

@@ -26,7 +26,7 @@ import type { Warehouse } from '../../libs/warehouse/src/index.js';
 import { kafkaFor, localStore, silentLog, tempDir, uniqueTopics } from '../helpers/ingest.js';
 import { contentsOf, processorEnv, startProcessor } from '../helpers/processor.js';
 import type { Contents } from '../helpers/processor.js';
-import { servers, uniqueName } from '../helpers/servers.js';
+import { readEmulator, servers, uniqueName } from '../helpers/servers.js';
 import { writeSyntheticYellowMonth } from '../helpers/synthetic-month.js';
 import { cliEnv } from '../helpers/cli-env.js';
 
@@ -65,7 +65,7 @@ async function untilProcessed(bus: Bus, groupId: string, manifests: readonly Man
 /** Every row of a month in BigQuery, as a count and a hash over the sorted rows' key columns. */
 async function warehouseMonth(w: Warehouse, ref: MonthRef): Promise<{ rows: number; ids: number; hash: string }> {
   const month = `${ref.year}-${String(ref.month).padStart(2, '0')}`;
-  const rows = await w.query(`SELECT trip_id, total_amount, pickup_datetime, pickup_zone, tip_pct, Load_dt FROM trips WHERE service = '${ref.service}' AND source_month = '${month}'`);
+  const rows = await readEmulator(() => w.query(`SELECT trip_id, total_amount, pickup_datetime, pickup_zone, tip_pct, Load_dt FROM trips WHERE service = '${ref.service}' AND source_month = '${month}'`));
   const lines = rows.map((r) => JSON.stringify([r.trip_id, r.total_amount, r.pickup_datetime, r.pickup_zone, r.tip_pct, r.Load_dt])).sort();
   return { rows: rows.length, ids: new Set(rows.map((r) => r.trip_id)).size, hash: createHash('sha256').update(lines.join('\n')).digest('hex') };
 }
