@@ -14,7 +14,7 @@ import { monthRefFromFileName } from '../../libs/schema/src/month.js';
 import { normalizeRowGroup } from '../../libs/schema/src/normalize.js';
 import { ParquetSink } from '../../libs/sinks/src/index.js';
 import { loadZones, transformTable } from '../../libs/transform/src/index.js';
-import { bigQueryWarehouse, duckDbWarehouse } from '../../libs/warehouse/src/index.js';
+import { bigQueryWarehouse, duckDbWarehouseOnThread } from '../../libs/warehouse/src/index.js';
 import type { Warehouse } from '../../libs/warehouse/src/index.js';
 
 const [path = '', gcsEndpoint = '', bqEndpoint = '', bqGrpc = '', bqSampleRows = '200000'] = process.argv.slice(2);
@@ -52,6 +52,7 @@ async function warehouseInto(name: string, wh: Warehouse, sample: Table[], note?
   const n = sample.reduce((s, b) => s + b.numRows, 0);
   const t0 = performance.now();
   for (const [i, table] of sample.entries()) await wh.writeBatch({ partitionKey: 'bench/0', offset: String(i), table });
+  await wh.sync(); // durable: DuckDB may still hold the last batches in an open transaction
   const seconds = (performance.now() - t0) / 1000;
   await wh.close();
   results[name] = { rows: n, seconds, rowsPerSec: n / seconds, ...(note ? { note } : {}) };
@@ -67,7 +68,7 @@ try {
     await parquetInto('parquet-gcs', gcs, async () => { let s = 0; for await (const o of gcs.list('processed/')) s += o.sizeBytes; return s; });
     await gcs.deletePrefix('processed/');
   }
-  await warehouseInto('duckdb', duckDbWarehouse({ path: join(dir, 'taxi.duckdb') }), batches);
+  await warehouseInto('duckdb', duckDbWarehouseOnThread({ path: join(dir, 'taxi.duckdb') }), batches);
   if (bqEndpoint && bqGrpc) {
     const sample: Table[] = [];
     for (let n = 0, i = 0; n < Number(bqSampleRows) && i < batches.length; i++) { const b = batches[i]!; sample.push(b); n += b.numRows; }

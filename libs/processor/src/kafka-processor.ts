@@ -174,6 +174,8 @@ export class KafkaProcessor {
   }
 
   async #commitNow(): Promise<void> {
+    // The warehouse may hold written batches in an open transaction: durable before any offset moves past them.
+    await this.#d.warehouse.sync();
     for (const [partition, state] of this.#parts) {
       // Durable up to the later of: the last completed message, the end of the last written file.
       const done = [state.lastDone, state.flushedThrough].reduce<bigint | undefined>((a, b) => (b !== undefined && (a === undefined || b > a) ? b : a), undefined);

@@ -89,7 +89,7 @@ export class Pipeline {
     const table = tableFromIPC(result.processed);
     // Order matters: warehouse, then DLQ, then Parquet. A written Parquet file then proves every
     // message up to its last offset is durable everywhere, which is what offsets are committed from.
-    const outcome = await deps.warehouse.writeBatch({ partitionKey, offset: message.offset, table });
+    const outcome = await deps.warehouse.writeBatch({ partitionKey, offset: message.offset, table, ipc: result.processed });
     const base = { service: envelope.service, month: envelope.month, source: envelope.source, rowGroup: envelope.rowGroup, ...position };
     const letters: DeadLetter[] = result.rejects.map((r) => ({ ...base, reason: r.reason, row: r.row, values: r.values }));
     for (const e of outcome.rowErrors) {

@@ -173,6 +173,9 @@ class BigQueryWarehouseAdapter implements BigQueryWarehouse {
     return partition.serial(() => this.#write(partition, batch));
   }
 
+  /** Appends are durable when the Storage Write API acknowledges them: a written batch needs nothing more. */
+  async sync(): Promise<void> { /* nothing held */ }
+
   checkpoint(partitionKey: string): string {
     const partition = this.#partitions.get(partitionKey);
     return formatCheckpoint({ stream: partition?.stream, rowOffset: partition?.rowOffset ?? 0, lastOffset: partition?.lastBatchOffset });

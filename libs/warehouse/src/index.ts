@@ -1,4 +1,5 @@
 export { duckDbWarehouse, duckDbWarehouseOptionsSchema } from './duckdb.js';
+export { duckDbWarehouseOnThread } from './duckdb-thread.js';
 export type { DuckDbWarehouseInput } from './duckdb.js';
 export type { RowError, Warehouse, WarehouseBatch, WriteOutcome } from './types.js';
 export { bigQueryWarehouse } from './bigquery.js';

@@ -10,6 +10,11 @@ export interface WarehouseBatch {
   readonly partitionKey: string;
   readonly offset: string;
   readonly table: Table;
+  /**
+   * The same rows as Arrow IPC bytes, when the caller has them (the transform's output): a
+   * warehouse on another thread sends these instead of encoding the table again.
+   */
+  readonly ipc?: Uint8Array;
 }
 
 /** A row the warehouse refused (bad value for its column, ...): it goes to the DLQ with `reason`. */
@@ -51,12 +56,19 @@ export interface Warehouse {
    */
   restore(partitionKey: string, checkpoint: string | undefined): Promise<void>;
   /**
-   * Writes a batch durably (resolves once the rows are committed). Row-level refusals come back in
+   * Writes a batch: resolves once its rows are in the warehouse, durable then (BigQuery) or at the
+   * next sync() (DuckDB gathers batches into larger transactions). Row-level refusals come back in
    * `rowErrors` (the other rows are written); a repeated batch comes back `duplicate`.
    * Errors: TAXI_ERR_WAREHOUSE_UNAVAILABLE (retryable: call again with the same batch),
    * TAXI_ERR_WAREHOUSE_WRITE (not retryable).
    */
   writeBatch(batch: WarehouseBatch): Promise<WriteOutcome>;
+  /**
+   * Makes every batch written so far durable. Call it before recording progress past them (a
+   * Kafka offset commit). Errors: TAXI_ERR_WAREHOUSE_WRITE when written batches were lost (nothing
+   * is written after that: restart from the last committed offsets).
+   */
+  sync(): Promise<void>;
   /** The checkpoint to store with the Kafka offset after the partition's last written batch. */
   checkpoint(partitionKey: string): string;
   /**

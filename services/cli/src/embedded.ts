@@ -15,7 +15,7 @@ import { monthKey } from '../../../libs/schema/src/month.js';
 import type { MonthRef } from '../../../libs/schema/src/month.js';
 import { ParquetSink } from '../../../libs/sinks/src/index.js';
 import { localFileSource } from '../../../libs/source/src/index.js';
-import { duckDbWarehouse } from '../../../libs/warehouse/src/index.js';
+import { duckDbWarehouseOnThread } from '../../../libs/warehouse/src/index.js';
 
 export interface EmbeddedRunOptions {
   readonly ref: MonthRef;
@@ -51,7 +51,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
   const store = localDirObjectStore({ root: join(out, 'objects') });
   await store.connect();
   const codec = parquetCodec(options.parquet);
-  const warehouse = duckDbWarehouse({ path: join(out, 'taxi.duckdb') });
+  const warehouse = duckDbWarehouseOnThread({ path: join(out, 'taxi.duckdb') });
   const rejectsPath = join(out, 'dlq', `${ref.service}-${month}.jsonl`);
   const processedPrefix = `processed/${ref.service}/year=${ref.year}/month=${String(ref.month).padStart(2, '0')}/`;
   let files = 0;

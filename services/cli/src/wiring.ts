@@ -13,7 +13,7 @@ import { tlcFileName } from '../../../libs/schema/src/month.js';
 import type { MonthRef } from '../../../libs/schema/src/month.js';
 import { httpSource, localFileSource } from '../../../libs/source/src/index.js';
 import type { Source } from '../../../libs/source/src/index.js';
-import { bigQueryWarehouse, duckDbWarehouse } from '../../../libs/warehouse/src/index.js';
+import { bigQueryWarehouse, duckDbWarehouseOnThread } from '../../../libs/warehouse/src/index.js';
 import type { Warehouse } from '../../../libs/warehouse/src/index.js';
 
 /** The CLI logs JSON to stderr (stdout carries the command's result). */
@@ -60,7 +60,7 @@ export function buildStore(config: Readonly<ServiceConfig>): ObjectStore {
 
 export function buildWarehouse(config: Readonly<ServiceConfig>): Warehouse {
   if (config.warehouse.kind === 'bigquery' && config.warehouse.bigquery) return bigQueryWarehouse(config.warehouse.bigquery);
-  return duckDbWarehouse(config.warehouse.duckdb);
+  return duckDbWarehouseOnThread(config.warehouse.duckdb);
 }
 
 /**

@@ -1,0 +1,58 @@
+// The DuckDB warehouse's own thread (duckdb-thread.ts starts it): the database, its appends and
+// COMMITs run here, so that copying batches into DuckDB and compressing them never holds up the
+// thread that consumes and routes messages.
+import { parentPort, workerData } from 'node:worker_threads';
+import { tableFromIPC } from 'apache-arrow';
+import { AppError, messageOf } from '../../errors/src/index.js';
+import { duckDbWarehouse } from './duckdb.js';
+import type { DuckDbWarehouseInput } from './duckdb.js';
+import type { Warehouse } from './types.js';
+import type { ThreadError, ThreadReply, ThreadRequest } from './duckdb-thread-protocol.js';
+
+if (!parentPort) throw new Error('duckdb-thread-worker.ts runs as a worker thread (see duckdb-thread.ts)');
+const port = parentPort;
+const root = duckDbWarehouse(workerData as DuckDbWarehouseInput);
+/** The main table's warehouse under '', staging tables' under their names. */
+const tables = new Map<string, Warehouse>([['', root]]);
+
+function tableOf(name: string): Warehouse {
+  const table = tables.get(name);
+  if (!table) throw new Error(`no staging table ${name} on the DuckDB thread`);
+  return table;
+}
+
+async function run(request: ThreadRequest): Promise<unknown> {
+  if (request.op === 'close') {
+    // A staging table's close is a no-op in the adapter (its table may be gone: replaceMonth drops it).
+    await tables.get(request.table)?.close();
+    if (request.table !== '') tables.delete(request.table);
+    return undefined;
+  }
+  const w = tableOf(request.table);
+  switch (request.op) {
+    case 'connect': return w.connect();
+    case 'ping': return w.ping();
+    case 'writeBatch': return w.writeBatch({ partitionKey: request.partitionKey, offset: request.offset, table: tableFromIPC(request.ipc) });
+    case 'sync': return w.sync();
+    case 'query': return w.query(request.sql);
+    case 'staging': {
+      tables.set(request.name, await w.staging(request.name));
+      return undefined;
+    }
+    case 'replaceMonth': return w.replaceMonth(request.service, request.month, request.staging);
+  }
+}
+
+function describe(error: unknown): ThreadError {
+  if (error instanceof AppError) {
+    return { message: error.message, code: error.code, retryable: error.retryable, context: error.context, stack: error.stack };
+  }
+  return { message: messageOf(error), stack: error instanceof Error ? error.stack : undefined };
+}
+
+port.on('message', (request: ThreadRequest) => {
+  run(request).then(
+    (value) => { port.postMessage({ id: request.id, ok: true, value } satisfies ThreadReply); },
+    (error: unknown) => { port.postMessage({ id: request.id, ok: false, error: describe(error) } satisfies ThreadReply); },
+  );
+});
