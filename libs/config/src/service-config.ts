@@ -41,7 +41,7 @@ export const serviceConfigSchema = z.strictObject({
     groupId: z.string().min(1).default('taxi-processor').describe('Kafka consumer group of the processors'),
     poolSize: z.number().int().positive().optional().describe('transform worker threads (default: the cores)'),
     maxInFlight: z.number().int().positive().default(8).describe('raw messages accepted but not yet durable; more pauses fetching'),
-    commitIntervalMs: z.number().int().positive().default(1_000).describe('how often durable offsets are committed, in milliseconds'),
+    commitIntervalMs: z.number().int().positive().default(5_000).describe('how often durable offsets are committed, in milliseconds (Kafka\'s own auto-commit default). Each commit first makes the warehouse durable (DuckDB commits its open transaction), so a shorter interval cuts DuckDB\'s transactions short; on a crash, up to this much work is read and written again'),
     shutdownDeadlineMs: z.number().int().positive().default(30_000).describe('SIGTERM: drain, flush and commit within this many milliseconds, else exit 1'),
   }).prefault({}),
   ingestor: continuousIngestOptionsSchema.prefault({}).describe('taxi serve-ingestor: which months to discover at source.http, how often, and how far back'),

@@ -64,7 +64,7 @@ export class Pipeline {
     const key = `${message.topic}/${message.partition}`;
     const stopTimer = this.#deps.metrics?.batchSeconds.startTimer({ service: message.headers.service ?? 'unknown' });
     // The value is copied once into a buffer of its own (a kafkajs value is a view into the shared
-    // fetch buffer) and transferred to the worker; the reply comes back moved, not cloned.
+    // fetch buffer) and transferred to the worker; the reply comes back shared (a SharedArrayBuffer), not cloned.
     const value = new Uint8Array(message.value);
     const transformed = this.#pool.run({ value, headers: message.headers }, { transferList: [value.buffer] }).then(unpackResult);
     const previous = this.#chains.get(key) ?? Promise.resolve();

@@ -2,7 +2,6 @@
 // plus its rejected rows. Pure CPU, no I/O. Errors come back as data: an Error's own fields (code)
 // do not survive the trip between threads.
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
-import { Piscina } from 'piscina';
 import type { Table } from 'apache-arrow';
 import { AppError, messageOf } from '../../errors/src/index.js';
 import { decodeEnvelope } from '../../envelope/src/index.js';
@@ -30,12 +29,13 @@ export type TransformTaskResult =
 type Meta = Omit<Extract<TransformTaskResult, { ok: true }>, 'processed'> | Extract<TransformTaskResult, { ok: false }>;
 
 /**
- * The worker's reply as ONE buffer, so it can be moved (transferred) rather than cloned:
- * [u32 little-endian length of the JSON meta][meta JSON][processed Arrow IPC stream].
+ * The worker's reply as ONE buffer: [u32 little-endian length of the JSON meta][meta JSON][processed
+ * Arrow IPC stream]. It is a SharedArrayBuffer, so neither the reply nor the warehouse's thread
+ * (which gets the processed bytes while the main thread keeps them for the Parquet sink) copies it.
  */
 export function packResult(meta: Meta, processed: Uint8Array = new Uint8Array(0)): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(meta));
-  const out = new Uint8Array(4 + json.byteLength + processed.byteLength);
+  const out = new Uint8Array(new SharedArrayBuffer(4 + json.byteLength + processed.byteLength));
   new DataView(out.buffer).setUint32(0, json.byteLength, true);
   out.set(json, 4);
   out.set(processed, 4 + json.byteLength);
@@ -67,7 +67,7 @@ function rowValues(table: Table, index: number): Record<string, unknown> {
 }
 
 export default function transformMessage(task: TransformTask): Uint8Array {
-  return Piscina.move(packResult(...transform(task))) as Uint8Array;
+  return packResult(...transform(task));
 }
 
 function transform(task: TransformTask): [Meta, Uint8Array?] {

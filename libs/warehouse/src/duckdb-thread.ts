@@ -14,7 +14,9 @@ type Call = ThreadRequest extends infer R ? R extends ThreadRequest ? Omit<R, 'i
  * worker thread that owns the database. Appending a batch (copying it into DuckDB's vectors,
  * compressing full row groups, COMMIT) then runs beside the thread that consumes and routes
  * messages instead of on it. On a month's `taxi run` (2 cores, group commit on in both): the main
- * thread's CPU 9.5 s -> 2.7 s, the run 17.6 s -> 17.0 s.
+ * thread's CPU 9.5 s -> 2.7 s, the run 17.6 s -> 17.0 s. Its cost is memory: a second V8 isolate
+ * with the adapter's modules, and batches alive until both threads let go of them; `taxi process`
+ * on a month took 75-160 MB more peak RSS with it, so the processor does without (process.ts).
  * A batch crosses as Arrow IPC bytes (its `ipc` when the caller has them, else encoded here),
  * copied once. Errors come back as the AppErrors they were (code, retryable, context).
  */
@@ -68,7 +70,11 @@ export function duckDbWarehouseOnThread(input: DuckDbWarehouseInput): Warehouse 
       ping: () => call(table, { op: 'ping' }),
       async restore() { /* markers in the database make checkpoints unnecessary */ },
       writeBatch(batch: WarehouseBatch): Promise<WriteOutcome> {
-        // The caller's bytes are copied (its table may be a view of them); bytes encoded here move.
+        // The caller's bytes are shared when they are in a SharedArrayBuffer (the transform's output),
+        // else copied (the caller's table may be a view of them); bytes encoded here move.
+        if (batch.ipc?.buffer instanceof SharedArrayBuffer) {
+          return call(table, { op: 'writeBatch', partitionKey: batch.partitionKey, offset: batch.offset, ipc: batch.ipc });
+        }
         const ipc = batch.ipc ? batch.ipc.slice() : ownBytes(tableToIPC(batch.table));
         return call(table, { op: 'writeBatch', partitionKey: batch.partitionKey, offset: batch.offset, ipc }, [ipc.buffer]);
       },
