@@ -174,19 +174,25 @@ export class KafkaProcessor {
   }
 
   async #commitNow(): Promise<void> {
-    // The warehouse may hold written batches in an open transaction: durable before any offset moves past them.
-    await this.#d.warehouse.sync();
+    // What is done now, with each partition's warehouse checkpoint, read together before any await:
+    // messages finishing while this commit runs may sit in the warehouse's next open transaction.
+    const positions: { partition: number; state: PartitionState; done: bigint; checkpoint: string }[] = [];
     for (const [partition, state] of this.#parts) {
       // Durable up to the later of: the last completed message, the end of the last written file.
       const done = [state.lastDone, state.flushedThrough].reduce<bigint | undefined>((a, b) => (b !== undefined && (a === undefined || b > a) ? b : a), undefined);
       if (done === undefined || state.revoked) continue;
+      positions.push({ partition, state, done, checkpoint: this.#d.warehouse.checkpoint(`${this.#d.topic}/${partition}`) });
+    }
+    // The warehouse may hold those messages' rows in an open transaction: durable before any offset moves past them.
+    await this.#d.warehouse.sync();
+    for (const { partition, state, done, checkpoint } of positions) {
+      if (state.revoked) continue;
       // Never commit inside a file: up to the first offset of a file not yet written, at most.
       const pending = this.#d.parquet.pendingFrom(this.#d.topic, partition);
       let next = done + 1n;
       if (pending !== undefined && BigInt(pending) < next) next = BigInt(pending);
       if (state.committed !== undefined && next <= state.committed) continue;
-      const key = `${this.#d.topic}/${partition}`;
-      await this.#d.checkpoints.save(this.#d.topic, partition, String(next), this.#d.warehouse.checkpoint(key));
+      await this.#d.checkpoints.save(this.#d.topic, partition, String(next), checkpoint);
       await this.#d.consumer.commit(this.#d.topic, partition, String(next));
       state.committed = next;
       this.#d.log.debug({ partition, offset: String(next) }, 'committed');

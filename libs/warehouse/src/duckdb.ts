@@ -52,9 +52,10 @@ function unavailable(what: string, error: unknown): AppError {
 /**
  * The embedded warehouse: a DuckDB file a user can query (`taxi query`, or duckdb itself) with the
  * processed table's schema. A batch's Arrow columns are copied into DuckDB data chunks a column
- * at a time and appended (duckdb-chunks.ts: no file, no Parquet in between) in one transaction
- * with its (partition, offset) marker, so a repeated batch is seen and skipped: exactly-once
- * without checkpoints.
+ * at a time and appended (duckdb-chunks.ts: no file, no Parquet in between) in the same
+ * transaction as its (partition, offset) marker, so a repeated batch is seen and skipped:
+ * exactly-once without checkpoints. Batches gather in one open transaction (groupRows), durable
+ * when it commits: callers sync() before they record progress past a batch.
  */
 export function duckDbWarehouse(input: DuckDbWarehouseInput): Warehouse {
   const options = duckDbWarehouseOptions(input);
