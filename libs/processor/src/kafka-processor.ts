@@ -36,7 +36,8 @@ const FILE_NAME = /-(\d+)-(\d{12})-(\d{12})\.parquet$/;
 
 /**
  * The processor: a consumer-group member feeding the pipeline, committing a partition's offset
- * only up to what both sinks made durable (warehouse per message, Parquet per written file).
+ * only up to what both sinks made durable (the warehouse at its sync before each commit, Parquet
+ * per written file).
  */
 export class KafkaProcessor {
   readonly #d: KafkaProcessorDeps;
