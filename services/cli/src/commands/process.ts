@@ -39,8 +39,9 @@ export const processCommand: Command = {
     const store = buildStore(config);
     const codec = parquetCodec(config.parquet);
     // DuckDB stays on this thread here: on its own (duckdb-thread.ts, as taxi run and replay have
-    // it) it was about 10% faster but took the processor's peak RSS to 1,506-1,534 MiB at 4× a
-    // month (bench --scope memory), at the edge of the 1.5 GiB it must stay under.
+    // it) the month went faster in two runs by hand (20.3-21.9 s against 22.7 s) but the
+    // processor's peak RSS at 4× a month was 1,615-1,643 MiB (bench --scope memory, one run with
+    // groups, one without), over the 1.5 GiB it must stay under.
     const warehouse = config.warehouse.kind === 'bigquery' && config.warehouse.bigquery
       ? bigQueryWarehouse(config.warehouse.bigquery) : duckDbWarehouse(config.warehouse.duckdb);
     await Promise.all([bus.connect(), store.connect(), warehouse.connect()]);
