@@ -3,7 +3,7 @@
 // failed write that takes acknowledged batches down with it stops the warehouse. And the same
 // adapter on its own thread (duckdb-thread.ts): same answers, errors back with their codes.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,7 +85,6 @@ async function writeAndKill(t: Test, path: string, groupRows: number, steps: str
   const files: string[] = [];
   for (let i = 0; i < 3; i++) {
     const file = join(dir, `${i}.arrow`);
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(file, tableToIPC(await slice(i * 2_000, 2_000)));
     files.push(file);
   }

@@ -39,7 +39,7 @@ export const processCommand: Command = {
     const store = buildStore(config);
     const codec = parquetCodec(config.parquet);
     // DuckDB stays on this thread here: on its own (duckdb-thread.ts, as taxi run and replay have
-    // it) the month went faster in two runs by hand (20.3-21.9 s against 22.7 s) but the
+    // it) the month went faster in runs by hand (20.3-21.9 s against 22.7-23.5 s, two each) but the
     // processor's peak RSS at 4× a month was 1,615-1,643 MiB (bench --scope memory, one run with
     // groups, one without), over the 1.5 GiB it must stay under.
     const warehouse = config.warehouse.kind === 'bigquery' && config.warehouse.bigquery
