@@ -2,7 +2,7 @@
 // codec (in its encode worker): batches accumulate into a file until it holds the sink's roll.rows or
 // roll.bytes of Arrow (defaults: 1,000,000 rows, 64 MiB), then the file is encoded (ZSTD, row groups
 // of 262,144 rows, the sink's footer metadata), one file after another. Only the encode calls are
-// timed; reading the IPC input is not. Arguments: PROCESSED_IPC polars|parquet-wasm.
+// timed; reading the IPC input is not. Arguments: PROCESSED_IPC and a codec (arrow-rs, polars, parquet-wasm).
 // Prints one JSON line: rows, files, seconds (encoding), parquetBytes, arrowBytes.
 import { createReadStream } from 'node:fs';
 import { RecordBatchReader, Table } from 'apache-arrow';
@@ -14,7 +14,7 @@ import { PROCESSED_FINGERPRINT } from '../../libs/schema/src/processed.js';
 import { parquetSinkOptionsSchema } from '../../libs/sinks/src/index.js';
 
 const [path = '', name = ''] = process.argv.slice(2);
-if (!(PARQUET_CODECS as readonly string[]).includes(name)) throw new Error('usage: encode.ts PROCESSED_IPC polars|parquet-wasm');
+if (!(PARQUET_CODECS as readonly string[]).includes(name)) throw new Error(`usage: encode.ts PROCESSED_IPC ${PARQUET_CODECS.join('|')}`);
 const sink = parseOptions(parquetSinkOptionsSchema, {}, 'sinks.parquet');
 const codec = namedParquetCodec(name as ParquetCodecName);
 let rows = 0;

@@ -84,8 +84,8 @@ function highlights(scope: string, s: ScopeFigures): string {
   if (scope === 'e2e') return `ingest ${fixed(e.ingestSeconds ?? Number.NaN, 2)} s + process ${fixed(e.processSeconds ?? Number.NaN, 2)} s; ${int(e.rowsWritten ?? 0)} rows written, ${int(e.rowsRejected ?? 0)} rejected`;
   if (scope === 'memory') return keyed(e, /^rssBytes(\d+)x$/, (n, v) => `${n}× ${mb(v)}`);
   if (scope === 'codecs') {
-    const ratio = (op: string): string => `${op.toLowerCase()} ${fixed(e[`polarsOverWasm${op}Seconds`] ?? Number.NaN, 2)}× the time, ${fixed(e[`polarsOverWasm${op}PeakRssBytes`] ?? Number.NaN, 2)}× the RSS`;
-    return `polars against parquet-wasm: ${ratio('Decode')}; ${ratio('Encode')} (table below)`;
+    const ratio = (key: string, op: string): string => `${op.toLowerCase()} ${fixed(e[`${key}OverWasm${op}Seconds`] ?? Number.NaN, 2)}× the time, ${fixed(e[`${key}OverWasm${op}PeakRssBytes`] ?? Number.NaN, 2)}× the RSS`;
+    return `against parquet-wasm: arrow-rs ${ratio('arrowRs', 'Decode')}, ${ratio('arrowRs', 'Encode')}; polars ${ratio('polars', 'Decode')}, ${ratio('polars', 'Encode')} (table below)`;
   }
   if (scope === 'batch-size') return `process rows/s by message size: ${keyed(e, /^processRowsPerSec(\d+)MiB$/, (n, v) => `${n} MiB ${int(v)}`)}`;
   return '';
@@ -192,7 +192,7 @@ function mdBaselines(r: Results): string[] {
   ];
 }
 
-const CODEC_LABELS: Readonly<Record<string, string>> = { wasm: 'parquet-wasm', polars: 'polars', polars1t: 'polars, POLARS_MAX_THREADS=1' };
+const CODEC_LABELS: Readonly<Record<string, string>> = { wasm: 'parquet-wasm', arrowRs: 'arrow-rs (native)', polars: 'polars', polars1t: 'polars, POLARS_MAX_THREADS=1' };
 
 /** The codecs scope's figures, one row per codec and operation. */
 function mdCodecs(r: Results): string[] {

@@ -3,17 +3,22 @@
 // operation) in a child of its own, so its wall, CPU and peak RSS are that codec's alone. Polars is
 // also run with POLARS_MAX_THREADS=1 (its own thread pool limited to one thread).
 import { join } from 'node:path';
-import { PARQUET_CODECS } from '../../libs/parquet/src/index.js';
+import { DEFAULT_PARQUET_OPTIONS, PARQUET_CODECS } from '../../libs/parquet/src/index.js';
 import { runMeasured } from '../lib/child.js';
 import type { Measured, MeasureMethod } from '../lib/child.js';
 import { cleanEnv, tsChild } from '../lib/env.js';
 import type { RunResult, Scope, ScopeContext } from '../lib/types.js';
 
-/** A codec as run: its name, and the polars thread limit when there is one. */
+/** A codec as run: its name, its key in the figures, and the polars thread limit when there is one. */
 interface Variant { readonly codec: string; readonly key: string; readonly env: Readonly<Record<string, string>> }
 
+/** Figure keys are identifiers: `arrowRsDecodeSeconds`, `wasmEncodeSeconds`. */
+const KEYS: Readonly<Record<(typeof PARQUET_CODECS)[number], string>> = { 'arrow-rs': 'arrowRs', polars: 'polars', 'parquet-wasm': 'wasm' };
+/** The codec whose children make the scope's own wall, CPU, RSS and rows/s: the default one. */
+const SCOPE_KEY = KEYS[DEFAULT_PARQUET_OPTIONS.encoder];
+
 const VARIANTS: readonly Variant[] = [
-  ...PARQUET_CODECS.map((codec) => ({ codec, key: codec === 'parquet-wasm' ? 'wasm' : codec, env: {} })),
+  ...PARQUET_CODECS.map((codec) => ({ codec, key: KEYS[codec], env: {} })),
   { codec: 'polars', key: 'polars1t', env: { POLARS_MAX_THREADS: '1' } },
 ];
 export const CODEC_OPERATIONS = ['decode', 'encode'] as const;
@@ -66,14 +71,16 @@ async function runCodecs(ctx: ScopeContext): Promise<RunResult> {
         ...(report.decodedBytes === undefined ? {} : { [`${k}ArrowBytes`]: report.decodedBytes }),
       });
       method = measured.method;
-      if (variant.key === 'polars') {
+      if (variant.key === SCOPE_KEY) {
         totals.wall += measured.wallSeconds; totals.cpu += measured.cpuSeconds; totals.seconds += report.seconds;
         totals.rss = Math.max(totals.rss, measured.peakRssBytes);
       }
     }
     const op = operation === 'decode' ? 'Decode' : 'Encode';
-    for (const metric of ['Seconds', 'WallSeconds', 'CpuSeconds', 'PeakRssBytes']) {
-      extra[`polarsOverWasm${op}${metric}`] = (extra[`polars${op}${metric}`] ?? Number.NaN) / (extra[`wasm${op}${metric}`] ?? Number.NaN);
+    for (const key of ['arrowRs', 'polars']) {
+      for (const metric of ['Seconds', 'WallSeconds', 'CpuSeconds', 'PeakRssBytes']) {
+        extra[`${key}OverWasm${op}${metric}`] = (extra[`${key}${op}${metric}`] ?? Number.NaN) / (extra[`wasm${op}${metric}`] ?? Number.NaN);
+      }
     }
   }
   return { wallSeconds: totals.wall, cpuSeconds: totals.cpu, peakRssBytes: totals.rss, method, rowsPerSec: ctx.source.rows / totals.seconds, extra };
@@ -86,7 +93,7 @@ export const codecsScope: Scope = {
   notes: () => [
     '<key>DecodeSeconds / <key>EncodeSeconds: the timed loop (decode: every row group in turn; encode: the codec.encode calls, one file after another); wall, CPU and peak RSS: the whole child (start-up, the worker threads, and for encode reading the IPC input)',
     'the processed month is made once per benchmark run (parquet-wasm decode, normalise, transform; untimed) and read by the encode children from an Arrow IPC file, batch by batch, so their RSS is the sink\'s files, not the month',
-    'polars1t: polars with POLARS_MAX_THREADS=1; polarsOverWasm*: polars / parquet-wasm (below 1: polars takes less); the scope\'s own wall, CPU, RSS and rows/s are the polars decode and encode children together (rows/s = source rows / (decode + encode loop seconds))',
+    `arrowRs: arrow-rs, the Rust parquet crate as a native module (libs/parquet/native); polars1t: polars with POLARS_MAX_THREADS=1; arrowRsOverWasm*, polarsOverWasm*: that codec / parquet-wasm (below 1: it takes less); the scope's own wall, CPU, RSS and rows/s are the default codec's (${DEFAULT_PARQUET_OPTIONS.encoder}) decode and encode children together (rows/s = source rows / (decode + encode loop seconds))`,
   ],
   run: runCodecs,
 };

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { findBuildTool, repoRoot, runTool } from '../helpers/build-tools.js';
 import { dockerignoreExcludes, formatFindings, hadolint, parseStages, policyProblems, splitFlags } from '../helpers/dockerfile-checks.js';
+import { ARROW_RS_NATIVE_PATH } from '../../libs/parquet/src/index.js';
 import { hostPath, layOutStage } from '../helpers/image-layout.js';
 
 const DOCKERFILE = join(repoRoot, 'deploy', 'Dockerfile');
@@ -23,7 +24,7 @@ t.test('deploy/Dockerfile follows the image policy', async (t) => {
   t.same(NODE_FLAGS, ['--initial-old-space-size=256'], 'the node flags the command runs with');
   t.same(policyProblems(text, { entrypoint: ENTRYPOINT }), []);
   const stages = parseStages(text);
-  t.same(stages.map((s) => s.name), ['build', 'deps', 'runtime'], 'build, production dependencies, runtime');
+  t.same(stages.map((s) => s.name), ['build', 'native', 'deps', 'runtime'], 'build, the native codec, production dependencies, runtime');
   t.match(stages.at(-1)!.instructions.filter((i) => i.keyword === 'USER').at(-1)?.args, /^10001(:10001)?$/, 'runs as uid 10001');
 });
 
@@ -69,7 +70,8 @@ t.test('.dockerignore sends what the COPY instructions read and keeps the rest o
     }
   }
   for (const path of ['node_modules', 'node_modules/tap/package.json', '.git/HEAD', '.servers/endpoints.env', 'dist/x.js', 'terraform/envs/dev/main.tf',
-    'test/integration/gcs.test.ts', 'libs/schema/test/month.test.ts', 'libs/schema/src/x.test.ts', 'data/other.parquet', 'scratch/x', 'README.md']) {
+    'test/integration/gcs.test.ts', 'libs/schema/test/month.test.ts', 'libs/schema/src/x.test.ts', 'data/other.parquet', 'scratch/x', 'README.md',
+    'libs/parquet/native/target/release/libtaxi_parquet.so', 'libs/parquet/native/taxi-parquet.node']) {
     t.ok(dockerignoreExcludes(ignore, path), `${path} stays out of the build context`);
   }
   t.notOk(dockerignoreExcludes(ignore, 'libs/schema/src/processed.ts'), 'library sources are sent');
@@ -128,6 +130,8 @@ t.test('the runtime stage runs taxi from the compiled dist/ on the shipped month
     context: repoRoot,
     outputs: {
       build: [{ path: '/src/dist', hostPath: dist }],
+      // The checkout's module, built by npm ci with the same cargo build the native stage runs.
+      native: [{ path: '/src/libs/parquet/native/taxi-parquet.node', hostPath: ARROW_RS_NATIVE_PATH }],
       // The checkout's node_modules stand in for the deps stage (a superset of production dependencies).
       deps: [{ path: '/app/node_modules', hostPath: join(repoRoot, 'node_modules'), link: true }],
     },

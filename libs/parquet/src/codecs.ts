@@ -1,3 +1,4 @@
+import { arrowRsCodec } from './arrow-rs.js';
 import { DEFAULT_PARQUET_OPTIONS } from './options.js';
 import type { ParquetCodecName, ParquetOptions } from './options.js';
 import { parquetWasmCodec } from './parquet-wasm.js';
@@ -16,6 +17,7 @@ export type DestroyableCodec = ParquetCodec & { destroy(): Promise<void> };
 /** One library for both decoding and encoding; `destroy()` stops its worker threads. */
 export function namedParquetCodec(name: ParquetCodecName, options: CodecOptions = {}): DestroyableCodec {
   switch (name) {
+    case 'arrow-rs': return arrowRsCodec(options);
     case 'polars': return polarsCodec(options);
     case 'parquet-wasm': return parquetWasmCodec(options);
   }

@@ -1,3 +1,6 @@
+export { arrowRsCodec } from './arrow-rs.js';
+export type { ArrowRsCodec, ArrowRsOptions } from './arrow-rs.js';
+export { ARROW_RS_NATIVE_PATH } from './arrow-rs-native.js';
 export { defaultParquetCodec, namedParquetCodec, parquetCodec } from './codecs.js';
 export type { CodecOptions, DestroyableCodec } from './codecs.js';
 export { DEFAULT_PARQUET_OPTIONS, PARQUET_CODECS, parquetOptionsSchema } from './options.js';

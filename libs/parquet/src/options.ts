@@ -1,22 +1,24 @@
 import { z } from 'zod';
 
 /** The Parquet libraries behind the codec port, by name. */
-export const PARQUET_CODECS = ['polars', 'parquet-wasm'] as const;
+export const PARQUET_CODECS = ['arrow-rs', 'polars', 'parquet-wasm'] as const;
 export type ParquetCodecName = (typeof PARQUET_CODECS)[number];
 
 /**
  * `parquet` in the service config: the library that decodes source row groups and the one that
- * encodes processed files. The defaults follow the benchmark (bench/, scope `codecs`, the full month,
- * back to back): polars decodes in about 0.8x parquet-wasm's time and encodes in about 0.6x, both
- * with memory bounded and a little lower; but polars writes every column OPTIONAL, where
- * parquet-wasm keeps the processed schema's non-nullable columns REQUIRED, so parquet-wasm encodes
- * unless that difference is accepted.
+ * encodes processed files. The defaults follow the benchmark (bench/, scope `codecs`, the full
+ * month, back to back, each in a child process; `bench/children/{decode,encode}.ts` by hand):
+ * arrow-rs (native) decoded in 1.05 s where polars took 1.32 s and parquet-wasm 1.35 s, with the
+ * lowest peak RSS of the three; it encoded in 4.3 s where parquet-wasm took 8.7 s and polars 4.5 s.
+ * polars writes every column OPTIONAL; arrow-rs, like parquet-wasm (the same Rust library as
+ * WebAssembly), keeps the processed schema's non-nullable columns REQUIRED. arrow-rs is a module
+ * `npm ci` compiles with cargo (libs/parquet/native); without it, choose polars and parquet-wasm.
  */
 export const parquetOptionsSchema = z.strictObject({
-  decoder: z.enum(PARQUET_CODECS).default('polars')
-    .describe('library that decodes source row groups: polars (native, the faster) or parquet-wasm (WebAssembly)'),
-  encoder: z.enum(PARQUET_CODECS).default('parquet-wasm')
-    .describe('library that encodes processed files: parquet-wasm, or polars (faster, but every column OPTIONAL where parquet-wasm writes non-nullable ones REQUIRED)'),
+  decoder: z.enum(PARQUET_CODECS).default('arrow-rs')
+    .describe('library that decodes source row groups: arrow-rs (native, the fastest), polars (native) or parquet-wasm (WebAssembly)'),
+  encoder: z.enum(PARQUET_CODECS).default('arrow-rs')
+    .describe('library that encodes processed files: arrow-rs (native, the fastest), parquet-wasm (the same files, slower), or polars (every column OPTIONAL where the others write non-nullable ones REQUIRED)'),
 }).prefault({});
 
 export type ParquetOptions = z.output<typeof parquetOptionsSchema>;

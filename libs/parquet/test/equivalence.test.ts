@@ -1,5 +1,6 @@
-// polars against parquet-wasm on the same files: the footer info, every row group once normalised
-// to the canonical schema (types and values), and the Parquet each writes for the processed schema.
+// polars and arrow-rs (native) against parquet-wasm on the same files: the footer info, every row
+// group once normalised to the canonical schema (types and values), and the Parquet each writes for
+// the processed schema.
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -12,13 +13,14 @@ import { canonicalSchema } from '../../schema/src/canonical.js';
 import { monthRefFromFileName } from '../../schema/src/month.js';
 import { normalizeRowGroup } from '../../schema/src/normalize.js';
 import { PROCESSED_ARROW_SCHEMA } from '../../schema/src/processed.js';
-import { parquetWasmCodec, polarsCodec } from '../src/index.js';
+import { arrowRsCodec, parquetWasmCodec, polarsCodec } from '../src/index.js';
 import type { ParquetCodec } from '../src/index.js';
 import { scratch } from './contract.js';
 
 const wasm = parquetWasmCodec();
 const polars = polarsCodec();
-t.teardown(async () => { await Promise.all([wasm.destroy(), polars.destroy()]); });
+const arrowRs = arrowRsCodec();
+t.teardown(async () => { await Promise.all([wasm.destroy(), polars.destroy(), arrowRs.destroy()]); });
 
 const parquetIn = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.parquet')).map((f) => join(dir, f)) : []);
 const SHARED_TLC = '/work/shared/data/tlc';
@@ -65,11 +67,11 @@ function sources(t: Test): string[] {
   return files;
 }
 
-t.test('both codecs give the same footer info and the same canonical row groups', async (t) => {
-  for (const path of sources(t)) {
+t.test('every codec gives the same footer info and the same canonical row groups', async (t) => {
+  for (const [path, other] of sources(t).flatMap((p) => [polars, arrowRs].map((c) => [p, c] as const))) {
     const ref = monthRefFromFileName(path);
     if (!ref) { t.fail(`${path}: not a TLC file name`); continue; }
-    const [a, b] = [await wasm.open(path), await polars.open(path)];
+    const [a, b] = [await wasm.open(path), await other.open(path)];
     t.same(b.info, a.info, `${path}: footer info`);
     for (const group of a.info.rowGroups) {
       const normalize = async (codec: ParquetCodec, reader: typeof a): Promise<Table> => {
@@ -77,14 +79,14 @@ t.test('both codecs give the same footer info and the same canonical row groups'
         t.ok(table.batches.every((x) => x.numRows <= 65_536), `${codec.name}: bounded batches`);
         return normalizeRowGroup({ table, schema: canonicalSchema(ref.service), file: path, rowGroup: group.index }).table;
       };
-      const [x, y] = [await normalize(wasm, a), await normalize(polars, b)];
+      const [x, y] = [await normalize(wasm, a), await normalize(other, b)];
       const fields = (tb: Table): string[] => tb.schema.fields.map((f) => `${f.name}:${String(f.type)}:${f.nullable}`);
-      t.same(fields(y), fields(x), `${path} row group ${group.index}: canonical types`);
+      t.same(fields(y), fields(x), `${other.name}: ${path} row group ${group.index}: canonical types`);
       const differences = x.schema.fields.flatMap((f) => {
         const diff = firstDifference(x.getChild(f.name)!, y.getChild(f.name)!);
         return diff === undefined ? [] : [`${f.name}: ${diff}`];
       });
-      t.same(differences, [], `${path} row group ${group.index}: ${x.numRows} rows, every value equal`);
+      t.same(differences, [], `${other.name}: ${path} row group ${group.index}: ${x.numRows} rows, every value equal`);
     }
     a.close(); b.close();
   }
@@ -112,16 +114,16 @@ function processedTable(copies: number): Table {
   return new Table(Array.from({ length: copies }, () => batch));
 }
 
-t.test('both codecs write the processed schema with the same Parquet types, metadata and values', async (t) => {
+t.test('every codec writes the processed schema with the same Parquet types, metadata and values', async (t) => {
   const dir = scratch(t);
   const table = processedTable(6); // 300,000 rows: two row groups at the sink's 262,144
   const metadata = { 'taxi.schema': '0123456789abcdef', 'taxi.topic': 'taxi.trips.raw', 'taxi.partition': '0', 'taxi.first_offset': '0', 'taxi.last_offset': '11' };
   const files: Record<string, string> = {};
-  for (const codec of [wasm, polars]) {
+  for (const codec of [wasm, polars, arrowRs]) {
     files[codec.name] = join(dir, `${codec.name}.parquet`);
     writeFileSync(files[codec.name]!, await codec.encode(table, { compression: 'zstd', rowGroupRows: 262_144, metadata }));
   }
-  const [a, b] = [files['parquet-wasm']!, files.polars!];
+  const [a, b, n] = [files['parquet-wasm']!, files.polars!, files['arrow-rs']!];
   const db = await DuckDBInstance.create(':memory:');
   const c = await db.connect();
   t.teardown(() => { c.closeSync(); db.closeSync(); });
@@ -136,19 +138,22 @@ t.test('both codecs write the processed schema with the same Parquet types, meta
   const timestamps = PROCESSED_ARROW_SCHEMA.fields.filter((f) => (f.type as DataType).typeId === Type.Timestamp).map((f) => f.name);
   t.same(sb.filter((r, i) => r.converted_type !== sa[i]?.converted_type).map((r) => r.name), timestamps,
     'converted types equal but for timestamps, where polars writes only the logical type (TIMESTAMP(MICROS, not UTC-adjusted))');
+  t.same(await schemaOf(n), sa, 'arrow-rs: the schema parquet-wasm writes, repetition and converted types included (the same library)');
 
-  for (const path of [a, b]) {
+  for (const path of [a, b, n]) {
     const kv = Object.fromEntries((await rows(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('${path}')`)).map((r): [string, unknown] => [r.k as string, r.v]));
     t.match(kv, metadata, `${path}: key-value metadata`);
     t.same((await rows(`SELECT row_group_num_rows AS n FROM parquet_metadata('${path}') WHERE column_id = 0 ORDER BY row_group_id`)).map((r) => Number(r.n)), [262_144, 37_856], `${path}: row groups`);
   }
-  const [onlyA] = await rows(`SELECT count(*) AS n FROM (SELECT * FROM read_parquet('${a}') EXCEPT ALL SELECT * FROM read_parquet('${b}'))`);
-  const [onlyB] = await rows(`SELECT count(*) AS n FROM (SELECT * FROM read_parquet('${b}') EXCEPT ALL SELECT * FROM read_parquet('${a}'))`);
-  t.same([Number(onlyA?.n), Number(onlyB?.n)], [0, 0], 'DuckDB reads the same 300,000 rows from both');
+  for (const other of [b, n]) {
+    const [onlyA] = await rows(`SELECT count(*) AS n FROM (SELECT * FROM read_parquet('${a}') EXCEPT ALL SELECT * FROM read_parquet('${other}'))`);
+    const [onlyB] = await rows(`SELECT count(*) AS n FROM (SELECT * FROM read_parquet('${other}') EXCEPT ALL SELECT * FROM read_parquet('${a}'))`);
+    t.same([Number(onlyA?.n), Number(onlyB?.n)], [0, 0], `DuckDB reads the same 300,000 rows from ${other} as from parquet-wasm's`);
+  }
 
-  // Read back by the codecs themselves: the same Arrow types (nullability aside) from either file.
-  for (const reader of [wasm, polars]) {
+  // Read back by the codecs themselves: the same Arrow types (nullability aside) from every file.
+  for (const reader of [wasm, polars, arrowRs]) {
     const types = async (path: string): Promise<string[]> => (await (await reader.open(path)).readRowGroup(0)).schema.fields.map((f) => `${f.name}:${String(f.type)}`);
-    t.same(await types(b), await types(a), `${reader.name} reads both files as the same Arrow types`);
+    for (const other of [b, n]) t.same(await types(other), await types(a), `${reader.name} reads ${other} as parquet-wasm's file, the same Arrow types`);
   }
 });

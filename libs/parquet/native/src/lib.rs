@@ -1,0 +1,120 @@
+//! The Rust parquet crate's Arrow reader and writer (arrow-rs: the library parquet-wasm runs as
+//! WebAssembly) compiled natively, as a Node-API module. Decoding gives the types parquet-wasm
+//! gives; encoding writes what parquet-wasm writes (non-nullable Arrow fields REQUIRED, the
+//! ARROW:schema metadata). Tables cross the boundary as Arrow IPC stream bytes. A panic (a corrupt
+//! page the crate does not expect) becomes a JS error, not an abort. Every codec parquet-wasm reads
+//! is compiled in (the TLC wrote snappy, then gzip in some years, zstd now).
+use std::collections::HashMap;
+use std::fs::File;
+use std::sync::Arc;
+
+use arrow_ipc::reader::StreamReader;
+use arrow_ipc::writer::StreamWriter;
+use arrow_schema::{DataType, Field, Schema};
+use napi::bindgen_prelude::{Buffer, Uint8Array};
+use napi::{Error, Result, Status};
+use napi_derive::napi;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+
+fn invalid(what: &str, err: impl std::fmt::Display) -> Error {
+    Error::new(Status::InvalidArg, format!("{what}: {err}"))
+}
+
+fn compression(name: &str) -> Result<Compression> {
+    match name {
+        // arrow-rs's default ZSTD level (1), which parquet-wasm's Compression.ZSTD also writes.
+        "zstd" => Ok(Compression::ZSTD(ZstdLevel::default())),
+        "snappy" => Ok(Compression::SNAPPY),
+        "uncompressed" => Ok(Compression::UNCOMPRESSED),
+        other => Err(invalid("compression", format!("expected zstd, snappy or uncompressed, got {other:?}"))),
+    }
+}
+
+/// `ipc`: Arrow IPC stream bytes (one schema, any number of record batches). Returns the Parquet
+/// file's bytes: row groups of at most `row_group_rows` rows, `metadata` in the footer's key-value
+/// metadata (sorted by key, so equal input gives equal bytes).
+#[napi(catch_unwind)]
+pub fn encode_parquet(ipc: Uint8Array, compression_name: String, row_group_rows: u32, metadata: HashMap<String, String>) -> Result<Buffer> {
+    if row_group_rows == 0 {
+        return Err(invalid("rowGroupRows", "should be a positive integer, got 0"));
+    }
+    let reader = StreamReader::try_new(&ipc[..], None).map_err(|e| invalid("Arrow IPC stream", e))?;
+    let mut pairs: Vec<_> = metadata.into_iter().collect();
+    pairs.sort();
+    let props = WriterProperties::builder()
+        .set_compression(compression(&compression_name)?)
+        .set_max_row_group_size(row_group_rows as usize)
+        .set_key_value_metadata(if pairs.is_empty() { None } else { Some(pairs.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect()) })
+        .build();
+    let mut out = Vec::with_capacity(ipc.len() / 4);
+    let mut writer = ArrowWriter::try_new(&mut out, reader.schema(), Some(props)).map_err(|e| invalid("Parquet schema", e))?;
+    for batch in reader {
+        let batch = batch.map_err(|e| invalid("Arrow IPC stream", e))?;
+        writer.write(&batch).map_err(|e| Error::new(Status::GenericFailure, format!("Parquet write: {e}")))?;
+    }
+    writer.close().map_err(|e| Error::new(Status::GenericFailure, format!("Parquet write: {e}")))?;
+    Ok(out.into())
+}
+
+/// Decodes row group `row_group` of the Parquet file at `path` into Arrow IPC stream bytes, in
+/// record batches of at most `batch_rows` rows.
+#[napi(catch_unwind)]
+pub fn decode_row_group(path: String, row_group: u32, batch_rows: u32) -> Result<Buffer> {
+    if batch_rows == 0 {
+        return Err(invalid("batchRows", "should be a positive integer, got 0"));
+    }
+    let open = |options: ArrowReaderOptions| {
+        let file = File::open(&path).map_err(|e| invalid(&path, e))?;
+        ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).map_err(|e| invalid(&path, e))
+    };
+    let mut builder = open(ArrowReaderOptions::new())?;
+    // A file whose embedded Arrow schema has view types (polars writes Utf8View) is read as plain
+    // Utf8 / Binary, as parquet-wasm hands them out and as apache-arrow and the schema code expect.
+    if let Some(plain) = without_views(builder.schema()) {
+        builder = open(ArrowReaderOptions::new().with_schema(Arc::new(plain)))?;
+    }
+    let groups = builder.metadata().num_row_groups();
+    if row_group as usize >= groups {
+        return Err(invalid(&path, format!("row group {row_group} does not exist (the file has {groups})")));
+    }
+    let schema = builder.schema().clone();
+    let reader = builder
+        .with_row_groups(vec![row_group as usize])
+        .with_batch_size(batch_rows as usize)
+        .build()
+        .map_err(|e| invalid(&path, e))?;
+    let mut out = Vec::new();
+    let mut writer = StreamWriter::try_new(&mut out, &schema).map_err(|e| invalid("Arrow IPC stream", e))?;
+    for batch in reader {
+        let batch = batch.map_err(|e| invalid(&format!("{path} row group {row_group}"), e))?;
+        writer.write(&batch).map_err(|e| invalid("Arrow IPC stream", e))?;
+    }
+    writer.finish().map_err(|e| invalid("Arrow IPC stream", e))?;
+    drop(writer);
+    Ok(out.into())
+}
+
+/// The schema with top-level Utf8View / BinaryView fields as Utf8 / Binary, or None if it has none.
+fn without_views(schema: &Schema) -> Option<Schema> {
+    let plain = |t: &DataType| match t {
+        DataType::Utf8View => Some(DataType::Utf8),
+        DataType::BinaryView => Some(DataType::Binary),
+        _ => None,
+    };
+    if !schema.fields().iter().any(|f| plain(f.data_type()).is_some()) {
+        return None;
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match plain(f.data_type()) {
+            Some(t) => f.as_ref().clone().with_data_type(t),
+            None => f.as_ref().clone(),
+        })
+        .collect();
+    Some(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
