@@ -2,11 +2,12 @@
 // native (the parquet crate parquet-wasm compiles to WebAssembly). A panic on a corrupt page comes
 // back as an error (the module catches unwinds), which the reader names with file and row group.
 import { Piscina } from 'piscina';
-import { loadArrowRs, transferable } from './arrow-rs-native.js';
+import { loadArrowRs } from './arrow-rs-native.js';
+import { ownBuffer } from './own-buffer.js';
 import type { DecodeTask } from './decode-worker.js';
 
 const native = loadArrowRs();
 
 export default function decodeRowGroup(task: DecodeTask): Uint8Array {
-  return Piscina.move(transferable(native.decodeRowGroup(task.path, task.rowGroup, task.batchRows))) as Uint8Array;
+  return Piscina.move(ownBuffer(native.decodeRowGroup(task.path, task.rowGroup, task.batchRows))) as Uint8Array;
 }

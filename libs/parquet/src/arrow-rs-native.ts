@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../../errors/src/index.js';
 
+/** Both return a Buffer V8 allocated (Rust's memory is freed before they return), so it can be transferred. */
 export interface ArrowRsNative {
   /** Arrow IPC stream bytes -> one Parquet file (row groups of at most rowGroupRows rows). */
   encodeParquet(ipc: Uint8Array, compression: string, rowGroupRows: number, metadata: Record<string, string>): Buffer;
@@ -30,11 +31,3 @@ export function loadArrowRs(path: string = ARROW_RS_NATIVE_PATH): ArrowRsNative 
   return createRequire(import.meta.url)(path) as ArrowRsNative;
 }
 
-/**
- * The module's bytes in memory V8 owns. Its Buffers wrap memory Rust allocated (external), which
- * cannot be transferred between threads (DataCloneError), so they are copied once here and the copy
- * is transferred: one memcpy, small beside the encode or decode that made the bytes.
- */
-export function transferable(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(bytes);
-}

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use arrow_ipc::reader::StreamReader;
 use arrow_ipc::writer::StreamWriter;
 use arrow_schema::{DataType, Field, Schema};
-use napi::bindgen_prelude::{Buffer, Uint8Array};
-use napi::{Error, Result, Status};
+use napi::bindgen_prelude::{BufferSlice, Uint8Array};
+use napi::{Env, Error, Result, Status};
 use napi_derive::napi;
 use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ArrowWriter;
@@ -22,6 +22,14 @@ use parquet::file::properties::WriterProperties;
 
 fn invalid(what: &str, err: impl std::fmt::Display) -> Error {
     Error::new(Status::InvalidArg, format!("{what}: {err}"))
+}
+
+/// The bytes copied into a Buffer V8 allocates, and Rust's freed now. A Buffer wrapping Rust's Vec
+/// (external memory) would keep tens of MB per call alive until the thread's next garbage
+/// collection, which V8 does not hurry for memory it is not told of; and it could not be
+/// transferred to another thread, so it was copied anyway.
+fn to_js(env: &Env, bytes: Vec<u8>) -> Result<BufferSlice<'_>> {
+    BufferSlice::copy_from(env, bytes)
 }
 
 fn compression(name: &str) -> Result<Compression> {
@@ -38,7 +46,7 @@ fn compression(name: &str) -> Result<Compression> {
 /// file's bytes: row groups of at most `row_group_rows` rows, `metadata` in the footer's key-value
 /// metadata (sorted by key, so equal input gives equal bytes).
 #[napi(catch_unwind)]
-pub fn encode_parquet(ipc: Uint8Array, compression_name: String, row_group_rows: u32, metadata: HashMap<String, String>) -> Result<Buffer> {
+pub fn encode_parquet(env: &Env, ipc: Uint8Array, compression_name: String, row_group_rows: u32, metadata: HashMap<String, String>) -> Result<BufferSlice<'_>> {
     if row_group_rows == 0 {
         return Err(invalid("rowGroupRows", "should be a positive integer, got 0"));
     }
@@ -57,13 +65,13 @@ pub fn encode_parquet(ipc: Uint8Array, compression_name: String, row_group_rows:
         writer.write(&batch).map_err(|e| Error::new(Status::GenericFailure, format!("Parquet write: {e}")))?;
     }
     writer.close().map_err(|e| Error::new(Status::GenericFailure, format!("Parquet write: {e}")))?;
-    Ok(out.into())
+    to_js(env, out)
 }
 
 /// Decodes row group `row_group` of the Parquet file at `path` into Arrow IPC stream bytes, in
 /// record batches of at most `batch_rows` rows.
 #[napi(catch_unwind)]
-pub fn decode_row_group(path: String, row_group: u32, batch_rows: u32) -> Result<Buffer> {
+pub fn decode_row_group(env: &Env, path: String, row_group: u32, batch_rows: u32) -> Result<BufferSlice<'_>> {
     if batch_rows == 0 {
         return Err(invalid("batchRows", "should be a positive integer, got 0"));
     }
@@ -95,7 +103,7 @@ pub fn decode_row_group(path: String, row_group: u32, batch_rows: u32) -> Result
     }
     writer.finish().map_err(|e| invalid("Arrow IPC stream", e))?;
     drop(writer);
-    Ok(out.into())
+    to_js(env, out)
 }
 
 /// The schema with top-level Utf8View / BinaryView fields as Utf8 / Binary, or None if it has none.
