@@ -13,7 +13,7 @@ import { gnuTimeAvailable, runningChildren } from './lib/child.js';
 import { taxiNodeFlags } from './lib/env.js';
 import { codeFingerprint, git } from './lib/git.js';
 import { runIngest } from './lib/ingest-run.js';
-import { deleteTopics, kafkaScriptVersion, probeKafka } from './lib/kafka.js';
+import { deleteStaleBenchTopics, deleteTopics, kafkaScriptVersion, probeKafka } from './lib/kafka.js';
 import type { KafkaState } from './lib/kafka.js';
 import { writePlots } from './lib/plots.js';
 import { baselineVenvUsed } from './lib/python-venv.js';
@@ -44,6 +44,8 @@ const SCOPES: readonly Scope[] = [
 ];
 const IDLE_SECONDS = 3;
 const RAW_PARTITIONS = 6;
+/** Benchmark topics older than this were left by a run that did not finish (a whole run takes about half an hour); deleted at start. */
+const STALE_TOPIC_AGE_MS = 12 * 3_600_000;
 
 const usage = `Usage: npm run bench -- [options]
 
@@ -138,6 +140,11 @@ async function main(): Promise<number> {
     const brokers = values.brokers ?? defaultBrokers();
     kafka = scopes.some((s) => s.needsKafka) ? await probeKafka(brokers) : { up: false, brokers, reason: 'not probed (no scope needs it)' };
     if (!kafka.up && scopes.some((s) => s.needsKafka)) say(`Kafka is not up at ${brokers}: ${kafka.reason}; the scopes that need it are skipped`);
+    if (kafka.up) {
+      const stale = await deleteStaleBenchTopics(kafka.brokers, STALE_TOPIC_AGE_MS);
+      if (stale.deleted.length > 0) say(`deleted ${stale.deleted.length} topics left by benchmark runs that did not finish (over ${STALE_TOPIC_AGE_MS / 3_600_000} h old)`);
+      if (stale.problem) say(stale.problem);
+    }
 
     let dirs = 0;
     let lastIngest: Ingested | undefined;

@@ -84,6 +84,36 @@ export async function createTopics(brokers: string, topics: readonly BenchTopic[
   }
 }
 
+/**
+ * The topics of benchmark runs (`bench.raw|manifest|dlq.<id>`, the id starting with the run's
+ * Date.now() in base 36, see bench/index.ts uniqueId) made before `before` (ms since the epoch).
+ */
+export function staleBenchTopics(names: readonly string[], before: number): string[] {
+  return names.filter((name) => {
+    const made = /^bench\.(?:raw|manifest|dlq)\.([0-9a-z]+)-[0-9a-f]+$/.exec(name)?.[1];
+    return made !== undefined && Number.parseInt(made, 36) < before;
+  });
+}
+
+/**
+ * Deletes the topics benchmark runs made more than `maxAgeMs` ago: a run deletes its own at the end,
+ * so these are a killed run's (a month is a few hundred MB of the broker's disk; left to pile up they
+ * filled it once). Younger ones may be another run's, going on, and stay. Failures come back as a message.
+ */
+export async function deleteStaleBenchTopics(brokers: string, maxAgeMs: number, now = Date.now()): Promise<{ deleted: string[]; problem?: string }> {
+  const admin = client(brokers).admin();
+  try {
+    await admin.connect();
+    const doomed = staleBenchTopics(await admin.listTopics(), now - maxAgeMs);
+    if (doomed.length > 0) await admin.deleteTopics({ topics: doomed, timeout: 30_000 });
+    return { deleted: doomed };
+  } catch (error) {
+    return { deleted: [], problem: `could not delete earlier runs' benchmark topics: ${(error as Error).message}` };
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
 /** Deletes topics; failures are returned as a message, not thrown (cleanup must not hide results). */
 export async function deleteTopics(brokers: string, topics: readonly string[]): Promise<string | undefined> {
   if (topics.length === 0) return undefined;
