@@ -1,8 +1,6 @@
-import { tableFromIPC } from 'apache-arrow';
 import { assertArrowRsBuilt } from './arrow-rs-native.js';
 import type { DecodeTask } from './decode-worker.js';
-import { readFileInfo, rowGroupReader } from './reader.js';
-import type { ParquetFileReader } from './types.js';
+import { ipcRowGroupReader } from './reader.js';
 import { workerCodec } from './worker-codec.js';
 import type { WorkerCodec, WorkerCodecOptions } from './worker-codec.js';
 
@@ -23,7 +21,6 @@ export function arrowRsCodec(options: ArrowRsOptions = {}): ArrowRsCodec {
     name: 'arrow-rs',
     decodeWorker: new URL('./arrow-rs-decode-worker.ts', import.meta.url),
     encodeWorker: new URL('./arrow-rs-encode-worker.ts', import.meta.url),
-    open: async (path, decode, batchRows): Promise<ParquetFileReader> =>
-      rowGroupReader(await readFileInfo(path), async (rowGroup) => tableFromIPC(await decode({ path, rowGroup, batchRows }))),
+    open: ipcRowGroupReader,
   }, options);
 }

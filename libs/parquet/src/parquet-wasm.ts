@@ -1,7 +1,5 @@
-import { tableFromIPC } from 'apache-arrow';
 import type { DecodeTask } from './decode-worker.js';
-import { readFileInfo, rowGroupReader } from './reader.js';
-import type { ParquetFileReader } from './types.js';
+import { ipcRowGroupReader } from './reader.js';
 import { workerCodec } from './worker-codec.js';
 import type { WorkerCodec, WorkerCodecOptions } from './worker-codec.js';
 
@@ -21,10 +19,6 @@ export function parquetWasmCodec(options: ParquetWasmOptions = {}): ParquetWasmC
     name: 'parquet-wasm',
     decodeWorker: new URL('./decode-worker.ts', import.meta.url),
     encodeWorker: new URL('./encode-worker.ts', import.meta.url),
-    open: (path, decode, batchRows) => openParquetWasm(path, (rowGroup) => decode({ path, rowGroup, batchRows })),
+    open: ipcRowGroupReader,
   }, options);
-}
-
-async function openParquetWasm(path: string, decode: (rowGroup: number) => Promise<Uint8Array>): Promise<ParquetFileReader> {
-  return rowGroupReader(await readFileInfo(path), async (index) => tableFromIPC(await decode(index)));
 }

@@ -1,9 +1,11 @@
 // What every codec's open() shares: the file checks before any decoder sees it, and the reader's
 // contract (range checks, close, errors naming the file and row group). Only decoding differs.
 import { stat } from 'node:fs/promises';
+import { tableFromIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { AppError, messageOf } from '../../errors/src/index.js';
 import { readFooter } from './footer.js';
+import type { DecodeTask } from './decode-worker.js';
 import type { ParquetFileInfo, ParquetFileReader } from './types.js';
 
 /**
@@ -79,4 +81,12 @@ export function rowGroupReader(info: ParquetFileInfo, decode: (index: number) =>
       closed = true;
     },
   };
+}
+
+/**
+ * open() of a codec whose worker decodes a row group, by index, to Arrow IPC stream bytes
+ * (parquet-wasm's and arrow-rs's).
+ */
+export async function ipcRowGroupReader(path: string, decode: (task: DecodeTask) => Promise<Uint8Array>, batchRows: number): Promise<ParquetFileReader> {
+  return rowGroupReader(await readFileInfo(path), async (rowGroup) => tableFromIPC(await decode({ path, rowGroup, batchRows })));
 }
