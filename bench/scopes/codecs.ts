@@ -77,7 +77,7 @@ async function runCodecs(ctx: ScopeContext): Promise<RunResult> {
       }
     }
     const op = operation === 'decode' ? 'Decode' : 'Encode';
-    for (const key of ['arrowRs', 'polars']) {
+    for (const key of Object.values(KEYS).filter((k) => k !== KEYS['parquet-wasm'])) {
       for (const metric of ['Seconds', 'WallSeconds', 'CpuSeconds', 'PeakRssBytes']) {
         extra[`${key}OverWasm${op}${metric}`] = (extra[`${key}${op}${metric}`] ?? Number.NaN) / (extra[`wasm${op}${metric}`] ?? Number.NaN);
       }

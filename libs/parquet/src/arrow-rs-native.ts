@@ -30,4 +30,3 @@ export function loadArrowRs(path: string = ARROW_RS_NATIVE_PATH): ArrowRsNative 
   assertArrowRsBuilt(path);
   return createRequire(import.meta.url)(path) as ArrowRsNative;
 }
-
