@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tableToIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { pino } from 'pino';
 import { gcsObjectStore, localDirObjectStore } from '../../libs/objectstore/src/index.js';
@@ -40,8 +41,10 @@ const results: Record<string, { rows: number; seconds: number; rowsPerSec: numbe
 async function parquetInto(name: string, store: ObjectStore, sizeOf: () => Promise<number>): Promise<void> {
   await store.connect();
   const sink = new ParquetSink(store, codec, {}, log, () => undefined);
+  // As the processor hands them over: each batch's IPC stream in a SharedArrayBuffer (the transform's reply).
+  const streams = batches.map((b) => { const ipc = tableToIPC(b, 'stream'); const shared = new Uint8Array(new SharedArrayBuffer(ipc.byteLength)); shared.set(ipc); return shared; });
   const t0 = performance.now();
-  for (const [i, table] of batches.entries()) await sink.add({ topic: 'bench', partition: 0, offset: String(i), service: ref!.service, month, table });
+  for (const [i, ipc] of streams.entries()) await sink.add({ topic: 'bench', partition: 0, offset: String(i), service: ref!.service, month, ipc, rows: batches[i]?.numRows ?? 0 });
   await sink.close();
   const seconds = (performance.now() - t0) / 1000;
   results[name] = { rows, seconds, rowsPerSec: rows / seconds, bytesPerRow: (await sizeOf()) / rows };

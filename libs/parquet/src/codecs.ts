@@ -35,6 +35,7 @@ export function parquetCodec(choice: Readonly<ParquetOptions> = DEFAULT_PARQUET_
     name: `${choice.decoder} decoder, ${choice.encoder} encoder`,
     open: (path) => decoder.open(path),
     encode: (table, encodeOptions) => encoder.encode(table, encodeOptions),
+    encodeIpc: (streams, encodeOptions) => encoder.encodeIpc(streams, encodeOptions),
     destroy: async () => { await Promise.all([decoder.destroy(), encoder.destroy()]); },
   };
 }

@@ -1,7 +1,8 @@
-// Piscina task module: encodes Arrow IPC stream bytes as one Parquet file (parquet-wasm), off the
+// Piscina task module: encodes Arrow IPC streams as one Parquet file (parquet-wasm), off the
 // event loop; the Parquet bytes are transferred back, not copied.
 import * as pq from 'parquet-wasm';
 import { Piscina } from 'piscina';
+import { oneIpcStream } from './ipc-streams.js';
 import type { EncodeTask } from './worker-codec.js';
 
 
@@ -13,6 +14,6 @@ export default function encodeParquet(task: EncodeTask): Uint8Array {
     .setMaxRowGroupSize(task.rowGroupRows)
     .setKeyValueMetadata(new Map(Object.entries(task.metadata)))
     .build();
-  const bytes = pq.writeParquet(pq.Table.fromIPCStream(task.ipc), props);
+  const bytes = pq.writeParquet(pq.Table.fromIPCStream(oneIpcStream(task.streams)), props);
   return Piscina.move(bytes) as Uint8Array;
 }

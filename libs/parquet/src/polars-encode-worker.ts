@@ -1,4 +1,4 @@
-// Piscina task module: encodes Arrow IPC stream bytes as one Parquet file with nodejs-polars, off the
+// Piscina task module: encodes Arrow IPC streams as one Parquet file with nodejs-polars, off the
 // event loop; the Parquet bytes are transferred back, not copied.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pl from 'nodejs-polars';
 import type { DataFrame } from 'nodejs-polars';
 import { withKeyValueMetadata } from './footer.js';
+import { oneIpcStream } from './ipc-streams.js';
 import { ownBuffer } from './own-buffer.js';
 import { movedAfterRelease } from './polars-gc.js';
 import type { EncodeTask } from './worker-codec.js';
@@ -45,7 +46,8 @@ function viaSink(frame: DataFrame, task: EncodeTask): Uint8Array {
 }
 
 function encode(task: EncodeTask): Uint8Array {
-  const frame = pl.readIPCStream(Buffer.from(task.ipc.buffer, task.ipc.byteOffset, task.ipc.byteLength));
+  const ipc = oneIpcStream(task.streams);
+  const frame = pl.readIPCStream(Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength));
   const bytes = frame.height > task.rowGroupRows && task.rowGroupRows < POLARS_MIN_ROW_GROUP_ROWS
     ? viaSink(frame, task)
     : chunked(frame, task.rowGroupRows).writeParquet({ compression: task.compression });

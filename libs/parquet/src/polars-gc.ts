@@ -3,22 +3,16 @@
 // later turn of the event loop. Left alone, V8 rarely collects, and a piscina worker (which waits
 // between tasks in Atomics.wait, its event loop stopped) never runs those finalizers: decoding row
 // group after row group grew by ~300 MB a row group, without bound. So each polars task ends by
-// collecting garbage and letting the finalizers run, with --expose-gc set at run time and gc() taken
-// from a new context, as Jest does for --logHeapUsage (V8 flags are process-wide; this adds a gc()
-// global to contexts made afterwards and changes nothing else).
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+// collecting garbage (worker-gc.ts) and letting the finalizers run.
 import { Piscina } from 'piscina';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+import { collectGarbage } from './worker-gc.js';
 
 /**
  * Frees the native memory of every polars object no longer referenced. Call it once the task's
  * frames are out of scope (returned from the function that made them).
  */
 export async function releaseNativeMemory(): Promise<void> {
-  gc();
+  collectGarbage();
   // Node drains the finalizers the collection queued before this immediate's callback runs.
   await new Promise<void>((resolve) => { setImmediate(resolve); });
 }

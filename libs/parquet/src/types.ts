@@ -50,4 +50,12 @@ export interface ParquetCodec {
   open(path: string): Promise<ParquetFileReader>;
   /** Encodes a table as one Parquet file (in a worker thread). */
   encode(table: Table, options: EncodeOptions): Promise<Uint8Array>;
+  /**
+   * Encodes the rows of Arrow IPC streams of one schema, one stream after another, as one Parquet
+   * file (in a worker thread): for a caller that holds IPC bytes already (the processor's transform
+   * replies), which would otherwise decode them to a Table for encode() to serialize again. Streams
+   * in SharedArrayBuffers reach the worker without a copy. A stream that is not Arrow IPC, or whose
+   * schema is not the first one's, fails the call (a bug upstream, not bad input).
+   */
+  encodeIpc(streams: readonly Uint8Array[], options: EncodeOptions): Promise<Uint8Array>;
 }

@@ -9,9 +9,9 @@ import { workerModule } from '../../workers/src/worker-module.js';
  */
 export const DEFAULT_BATCH_ROWS = 65_536;
 
-/** What an encode worker module receives: the table as Arrow IPC stream bytes, and how to write it. */
+/** What an encode worker module receives: the rows as Arrow IPC streams of one schema, and how to write them. */
 export interface EncodeTask {
-  readonly ipc: Uint8Array;
+  readonly streams: readonly Uint8Array[];
   readonly compression: EncodeOptions['compression'];
   readonly rowGroupRows: number;
   /** Key-value metadata written into the footer. */
@@ -39,6 +39,10 @@ export interface WorkerCodecSpec<DecodeTask> {
   open(path: string, decode: (task: DecodeTask) => Promise<Uint8Array>, batchRows: number): Promise<ParquetFileReader>;
 }
 
+function encodeTask(streams: readonly Uint8Array[], options: EncodeOptions): EncodeTask {
+  return { streams, compression: options.compression, rowGroupRows: options.rowGroupRows, metadata: options.metadata ?? {} };
+}
+
 /**
  * A codec whose decode and encode run in piscina worker threads, which start on first use and
  * stop after 5 s idle: a library panic or its memory stays in a worker. Encoding sends the table
@@ -56,9 +60,10 @@ export function workerCodec<DecodeTask>(spec: WorkerCodecSpec<DecodeTask>, optio
     open: (path) => spec.open(path, (task) => decoder.run(task), batchRows),
     async encode(table, encodeOptions) {
       const ipc = tableToIPC(table, 'stream');
-      return encoder.run({ ipc, compression: encodeOptions.compression, rowGroupRows: encodeOptions.rowGroupRows, metadata: encodeOptions.metadata ?? {} },
-        { transferList: [ipc.buffer as ArrayBuffer] });
+      return encoder.run(encodeTask([ipc], encodeOptions), { transferList: [ipc.buffer as ArrayBuffer] });
     },
+    // The caller keeps its streams: shared ones cross as they are, others are copied.
+    encodeIpc: async (streams, encodeOptions) => encoder.run(encodeTask(streams, encodeOptions)),
     destroy: async () => { await Promise.all([decoder.destroy(), encoder.destroy()]); },
   };
 }

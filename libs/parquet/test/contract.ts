@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { Table } from 'apache-arrow';
+import { Table, tableToIPC } from 'apache-arrow';
 import type { Test } from 'tap';
 import { AppError } from '../../errors/src/index.js';
 import type { ParquetCodec } from '../src/index.js';
@@ -174,5 +174,34 @@ export function parquetCodecContract(t: Test, codec: ParquetCodec): void {
     const layout = await duckDbLayout(empty);
     t.same(layout.rowGroups.filter((n) => n > 0), [], 'an empty table is a file of no rows');
     t.match(layout.keyValue, metadata, 'with its metadata');
+  });
+
+  t.test('encodes Arrow IPC streams, shared or not, as the file of their rows in order', async (t) => {
+    const dir = scratch(t);
+    const green = await (await codec.open(green2024)).readRowGroup(0);
+    const metadata = { 'taxi.schema': 'abcdef0123456789' };
+    const parts = [green.slice(0, 25_000), green.slice(25_000, 25_000), green.slice(25_000)]; // an empty part in the middle
+    const shared = (bytes: Uint8Array): Uint8Array => { const out = new Uint8Array(new SharedArrayBuffer(bytes.byteLength)); out.set(bytes); return out; };
+    const streams = parts.map((p, i) => (i === 0 ? shared(tableToIPC(p, 'stream')) : tableToIPC(p, 'stream')));
+    const fromStreams = join(dir, 'streams.parquet');
+    const fromTable = join(dir, 'table.parquet');
+    writeFileSync(fromStreams, await codec.encodeIpc(streams, { compression: 'zstd', rowGroupRows: 20_000, metadata }));
+    writeFileSync(fromTable, await codec.encode(green, { compression: 'zstd', rowGroupRows: 20_000, metadata }));
+    t.equal(streams[0]?.buffer instanceof SharedArrayBuffer, true, 'the caller keeps its shared stream');
+    t.same((await duckDbLayout(fromStreams)).rowGroups, [20_000, 20_000, 16_551], 'row groups across the streams\' borders');
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    t.teardown(() => { c.closeSync(); db.closeSync(); });
+    const differ = await c.runAndReadAll(`SELECT count(*)::INT AS n FROM ((SELECT * FROM read_parquet('${fromStreams}') EXCEPT ALL SELECT * FROM read_parquet('${fromTable}'))
+      UNION ALL (SELECT * FROM read_parquet('${fromTable}') EXCEPT ALL SELECT * FROM read_parquet('${fromStreams}')))`);
+    t.same(differ.getRowObjectsJson(), [{ n: 0 }], 'the same rows as encoding the whole table');
+    const order = await c.runAndReadAll(`SELECT count(*)::INT AS n FROM (SELECT lpep_pickup_datetime AS p, row_number() OVER () AS i FROM read_parquet('${fromStreams}')) s
+      JOIN (SELECT lpep_pickup_datetime AS p, row_number() OVER () AS i FROM read_parquet('${fromTable}')) w USING (i) WHERE s.p IS DISTINCT FROM w.p`);
+    t.same(order.getRowObjectsJson(), [{ n: 0 }], 'in the streams\' order');
+
+    const other = tableToIPC(green.selectAt([0, 1, 2]), 'stream');
+    await t.rejects(codec.encodeIpc([streams[0] ?? other, other], { compression: 'zstd', rowGroupRows: 20_000 }), /schema/i, 'a stream of another schema fails the call');
+    await t.rejects(codec.encodeIpc([new TextEncoder().encode('not arrow')], { compression: 'zstd', rowGroupRows: 20_000 }), 'bytes that are not Arrow IPC fail the call');
+    await t.rejects(codec.encodeIpc([], { compression: 'zstd', rowGroupRows: 20_000 }), /no Arrow IPC stream/, 'no stream at all fails the call');
   });
 }

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { tableFromIPC } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
 import type { Logger } from 'pino';
 import { Piscina } from 'piscina';
 import type { BusMessage } from '../../bus/src/index.js';
@@ -85,31 +86,36 @@ export class Pipeline {
       deps.onDone?.(message, { rowsIn: 0, rowsOut: 0, rejected: 0 });
       return;
     }
-    const { envelope } = result;
-    const table = tableFromIPC(result.processed);
+    const { envelope, processed, rowsOut } = result;
+    // The processed rows stay Arrow IPC bytes on this thread: the Parquet sink and a warehouse on
+    // its own thread take the bytes, so a Table is decoded only for an adapter that reads one here
+    // (BigQuery, DuckDB in-thread) or to name a row the warehouse refused.
+    let decoded: Table | undefined;
+    const table = (): Table => (decoded ??= tableFromIPC(processed));
     // Order matters: warehouse, then DLQ, then Parquet. A written Parquet file then proves every
     // message up to its last offset is durable everywhere, which is what offsets are committed from.
-    const outcome = await deps.warehouse.writeBatch({ partitionKey, offset: message.offset, table, ipc: result.processed });
+    const outcome = await deps.warehouse.writeBatch({ partitionKey, offset: message.offset, get table() { return table(); }, ipc: processed });
     const base = { service: envelope.service, month: envelope.month, source: envelope.source, rowGroup: envelope.rowGroup, ...position };
     const letters: DeadLetter[] = result.rejects.map((r) => ({ ...base, reason: r.reason, row: r.row, values: r.values }));
     for (const e of outcome.rowErrors) {
-      const tripId = table.getChild('trip_id')?.get(e.index) as string | null;
+      const tripId = table().getChild('trip_id')?.get(e.index) as string | null;
       letters.push({ ...base, reason: 'warehouse_rejected', error: e.reason, row: Number(tripId?.split('/')[2] ?? -1) });
     }
     await deps.deadLetters.write(letters);
-    await deps.parquet.add({ ...position, service: envelope.service, month: envelope.month, table });
+    await deps.parquet.add({ ...position, service: envelope.service, month: envelope.month, ipc: processed, rows: rowsOut });
+    const written = rowsOut - outcome.rowErrors.length;
     const counts = this.#count(envelope.month, envelope.service);
     counts.rowsIn += envelope.rowCount;
-    counts.rowsOut += table.numRows - outcome.rowErrors.length;
+    counts.rowsOut += written;
     for (const l of letters) counts.rejected[l.reason] = (counts.rejected[l.reason] ?? 0) + 1;
     const m = deps.metrics;
     if (m) {
       const service = envelope.service;
       m.rowsIn.inc({ service }, envelope.rowCount);
-      m.rowsOut.inc({ service }, table.numRows - outcome.rowErrors.length);
+      m.rowsOut.inc({ service }, written);
       for (const l of letters) { m.rowsRejected.inc({ service, reason: l.reason }); m.dlqMessages.inc({ reason: l.reason }); }
     }
-    deps.onDone?.(message, { rowsIn: envelope.rowCount, rowsOut: table.numRows - outcome.rowErrors.length, rejected: letters.length });
+    deps.onDone?.(message, { rowsIn: envelope.rowCount, rowsOut: written, rejected: letters.length });
   }
 
   #count(month: string, service: string): MonthCounts {

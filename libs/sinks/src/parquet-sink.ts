@@ -1,10 +1,9 @@
-import { Table } from 'apache-arrow';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { parseOptions } from '../../config/src/parse.js';
 import type { ObjectStore } from '../../objectstore/src/index.js';
-import type { ParquetCodec } from '../../parquet/src/index.js';
-import { PROCESSED_ARROW_SCHEMA, PROCESSED_FINGERPRINT } from '../../schema/src/processed.js';
+import type { EncodeOptions, ParquetCodec } from '../../parquet/src/index.js';
+import { PROCESSED_FINGERPRINT } from '../../schema/src/processed.js';
 
 export const parquetSinkOptionsSchema = z.strictObject({
   prefix: z.string().default('processed').describe('object key prefix of processed files'),
@@ -44,7 +43,13 @@ export interface SinkBatch {
   readonly service: string;
   /** YYYY-MM of the source month: decides the object prefix. */
   readonly month: string;
-  readonly table: Table;
+  /**
+   * The processed rows as an Arrow IPC stream (the processed schema): kept as they are until the
+   * file is written, and handed to the encoder without a copy when they live in a SharedArrayBuffer.
+   */
+  readonly ipc: Uint8Array;
+  /** Rows in `ipc`. */
+  readonly rows: number;
 }
 
 interface OpenFile {
@@ -54,7 +59,7 @@ interface OpenFile {
   readonly month: string;
   readonly firstOffset: string;
   lastOffset: string;
-  readonly tables: Table[];
+  readonly streams: Uint8Array[];
   rows: number;
   bytes: number;
   readonly openedAt: number;
@@ -114,13 +119,13 @@ export class ParquetSink {
     let file = this.#open.get(id);
     if (!file) {
       file = { topic: batch.topic, partition: batch.partition, service: batch.service, month: batch.month, firstOffset: batch.offset,
-        lastOffset: batch.offset, tables: [], rows: 0, bytes: 0, openedAt: Date.now() };
+        lastOffset: batch.offset, streams: [], rows: 0, bytes: 0, openedAt: Date.now() };
       this.#open.set(id, file);
     }
-    const bytes = batch.table.batches.reduce((s, b) => s + b.data.byteLength, 0);
-    file.tables.push(batch.table);
+    const bytes = batch.ipc.byteLength;
+    file.streams.push(batch.ipc);
     file.lastOffset = batch.offset;
-    file.rows += batch.table.numRows;
+    file.rows += batch.rows;
     file.bytes += bytes;
     this.#openBytes += bytes;
     if (file.rows >= this.#options.roll.rows || file.bytes >= this.#options.roll.bytes) this.#flush(id);
@@ -234,16 +239,15 @@ export class ParquetSink {
 
   async #write(file: OpenFile): Promise<void> {
     const started = performance.now();
-    // The batches' own schema: decoded from IPC it may differ from the constant in nullability
-    // detail, and Table insists on identical schemas.
-    const batches = file.tables.flatMap((t) => t.batches);
-    const table = batches.length > 0 ? new Table(batches) : new Table(PROCESSED_ARROW_SCHEMA);
     const key = processedKey(this.#options.prefix, file);
-    const bytes = await this.#codec.encode(table, {
+    const options: EncodeOptions = {
       compression: this.#options.compression, rowGroupRows: this.#options.rowGroupRows,
       metadata: { 'taxi.schema': PROCESSED_FINGERPRINT, 'taxi.topic': file.topic, 'taxi.partition': String(file.partition),
         'taxi.first_offset': file.firstOffset, 'taxi.last_offset': file.lastOffset },
-    });
+    };
+    // The batches' IPC streams go to the encoder as they are: no Table to build here and no
+    // serializing it again on this thread.
+    const bytes = await this.#codec.encodeIpc(file.streams, options);
     await this.#store.put(key, bytes, { contentType: 'application/vnd.apache.parquet', metadata: { rows: String(file.rows), schema: PROCESSED_FINGERPRINT } });
     await this.#removeContained(key, file);
     this.#log.info({ key, rows: file.rows, bytes: bytes.byteLength, partition: file.partition, durationMs: Math.round(performance.now() - started) }, 'Parquet file written');

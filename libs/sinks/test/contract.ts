@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { tableToIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { pino } from 'pino';
 import type { Test } from 'tap';
@@ -21,6 +22,11 @@ export async function processedSample(codec: ParquetCodec): Promise<Table> {
   const reader = await codec.open(new URL('../../../data/samples/green_tripdata_2024-01.parquet', import.meta.url).pathname);
   const canonical = normalizeRowGroup({ table: await reader.readRowGroup(0), schema: canonicalSchema('green'), file: 'g', rowGroup: 0 }).table;
   return transformTable(canonical, { service: 'green', month: '2024-01', firstRow: 0, loadDtMicros: 0, zones: loadZones() }).table;
+}
+
+/** A batch of processed rows as the sink takes it: an Arrow IPC stream and its row count. */
+export function rowsOf(table: Table): { ipc: Uint8Array; rows: number } {
+  return { ipc: tableToIPC(table, 'stream'), rows: table.numRows };
 }
 
 async function keys(store: ObjectStore, prefix: string): Promise<string[]> {
@@ -51,7 +57,7 @@ export function parquetSinkContract(t: Test, makeStore: (t: Test) => Promise<Obj
     const run = async (): Promise<FlushedFile[]> => {
       const flushed: FlushedFile[] = [];
       const sink = new ParquetSink(store, codec, { roll: { rows: 40_000, intervalMs: 600_000 } }, log, (f) => flushed.push(f));
-      for (const [i, part] of parts.entries()) await sink.add({ topic: 'raw', partition: 2, offset: String(10 + i), service: 'green', month: '2024-01', table: part });
+      for (const [i, part] of parts.entries()) await sink.add({ topic: 'raw', partition: 2, offset: String(10 + i), service: 'green', month: '2024-01', ...rowsOf(part) });
       await sink.settled(); // the file rolled by the second batch is written in the background
       t.equal(sink.pendingFrom('raw', 2), '12', 'the last batch is still open');
       await sink.close();
@@ -79,7 +85,7 @@ export function parquetSinkContract(t: Test, makeStore: (t: Test) => Promise<Obj
     const run = async (rows: number, topic = 'raw', partition = 2, batches = parts): Promise<string[]> => {
       const flushed: FlushedFile[] = [];
       const sink = new ParquetSink(store, codec, { roll: { rows, intervalMs: 600_000 } }, log, (f) => flushed.push(f));
-      for (const [i, part] of batches.entries()) await sink.add({ topic, partition, offset: String(10 + i), service: 'green', month: '2024-01', table: part });
+      for (const [i, part] of batches.entries()) await sink.add({ topic, partition, offset: String(10 + i), service: 'green', month: '2024-01', ...rowsOf(part) });
       await sink.close();
       return flushed.map((f) => `${f.firstOffset}-${f.lastOffset}`);
     };
@@ -107,13 +113,12 @@ export function parquetSinkContract(t: Test, makeStore: (t: Test) => Promise<Obj
   t.test('maxOpenBytes bounds the data held in open files across partitions: the largest is written early', async (t) => {
     const store = await makeStore(t);
     const table = await processedSample(codec);
-    const batchBytes = (b: Table): number => b.batches.reduce((s, x) => s + x.data.byteLength, 0);
     const parts = Array.from({ length: 9 }, (_, i) => table.slice(i * 5_000, (i + 1) * 5_000));
-    const max = Math.floor(batchBytes(parts[0]!) * 2.5);
+    const max = Math.floor(rowsOf(parts[0]!).ipc.byteLength * 2.5); // the sink counts its batches' IPC bytes
     const flushed: FlushedFile[] = [];
     const sink = new ParquetSink(store, codec, { roll: { rows: 1_000_000, intervalMs: 600_000 }, maxOpenBytes: max }, log, (f) => flushed.push(f));
     for (const [i, part] of parts.entries()) {
-      await sink.add({ topic: 'raw', partition: i % 3, offset: String(Math.floor(i / 3)), service: 'green', month: '2024-01', table: part });
+      await sink.add({ topic: 'raw', partition: i % 3, offset: String(Math.floor(i / 3)), service: 'green', month: '2024-01', ...rowsOf(part) });
       t.ok(sink.openBytes <= max, `after batch ${i}: ${sink.openBytes} bytes open, at most ${max}`);
     }
     t.ok(flushed.length >= 3, `${flushed.length} files written before the end`);
@@ -143,17 +148,17 @@ export function parquetSinkContract(t: Test, makeStore: (t: Test) => Promise<Obj
     };
     const flushed: FlushedFile[] = [];
     const sink = new ParquetSink(store, codec, { roll: { rows: 10_000, intervalMs: 600_000 } }, log, (f) => flushed.push(f));
-    await sink.add({ topic: 'raw', partition: 0, offset: '0', service: 'green', month: '2024-01', table: table.slice(0, 10_000) });
+    await sink.add({ topic: 'raw', partition: 0, offset: '0', service: 'green', month: '2024-01', ...rowsOf(table.slice(0, 10_000)) });
     t.equal(flushed.length, 0, 'add resolved before its file was written');
     t.equal(sink.pendingFrom('raw', 0), '0', 'the file being written is pending');
     releasePut();
     await sink.settled();
     t.same(flushed.map((f) => f.firstOffset), ['0']);
     failPut = true;
-    await sink.add({ topic: 'raw', partition: 0, offset: '1', service: 'green', month: '2024-01', table: table.slice(10_000, 20_000) });
+    await sink.add({ topic: 'raw', partition: 0, offset: '1', service: 'green', month: '2024-01', ...rowsOf(table.slice(10_000, 20_000)) });
     await t.rejects(sink.settled(), /injected failure writing .*raw-0-000000000001-000000000001/);
     failPut = false;
-    await t.rejects(sink.add({ topic: 'raw', partition: 0, offset: '2', service: 'green', month: '2024-01', table: table.slice(20_000, 30_000) }), /injected failure/,
+    await t.rejects(sink.add({ topic: 'raw', partition: 0, offset: '2', service: 'green', month: '2024-01', ...rowsOf(table.slice(20_000, 30_000)) }), /injected failure/,
       'every later call fails with the first failure');
     t.equal(sink.pendingFrom('raw', 0), '1', 'the failed file stays pending: no offset past it is committed');
     t.same(flushed.map((f) => f.firstOffset), ['0'], 'nothing after the failed file is written');
@@ -166,7 +171,7 @@ export function parquetSinkContract(t: Test, makeStore: (t: Test) => Promise<Obj
     const flushed: FlushedFile[] = [];
     const sink = new ParquetSink(store, codec, { roll: { rows: 1_000_000, intervalMs: 300 } }, log, (f) => flushed.push(f));
     t.teardown(() => sink.close());
-    await sink.add({ topic: 'raw', partition: 0, offset: '5', service: 'green', month: '2024-01', table: table.slice(0, 1000) });
+    await sink.add({ topic: 'raw', partition: 0, offset: '5', service: 'green', month: '2024-01', ...rowsOf(table.slice(0, 1000)) });
     const deadline = Date.now() + 10_000;
     while (flushed.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     t.equal(flushed.length, 1, 'rolled by time alone');

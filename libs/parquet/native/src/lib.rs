@@ -42,15 +42,20 @@ fn compression(name: &str) -> Result<Compression> {
     }
 }
 
-/// `ipc`: Arrow IPC stream bytes (one schema, any number of record batches). Returns the Parquet
-/// file's bytes: row groups of at most `row_group_rows` rows, `metadata` in the footer's key-value
-/// metadata (sorted by key, so equal input gives equal bytes).
+/// `streams`: Arrow IPC streams of one schema (each a schema and any number of record batches),
+/// whose rows are written one stream after another. Returns the Parquet file's bytes: row groups of
+/// at most `row_group_rows` rows, `metadata` in the footer's key-value metadata (sorted by key, so
+/// equal input gives equal bytes). Several streams let a caller holding one stream per batch (the
+/// processor's transform replies) encode them without first joining them into one.
 #[napi(catch_unwind)]
-pub fn encode_parquet(env: &Env, ipc: Uint8Array, compression_name: String, row_group_rows: u32, metadata: HashMap<String, String>) -> Result<BufferSlice<'_>> {
+pub fn encode_parquet(env: &Env, streams: Vec<Uint8Array>, compression_name: String, row_group_rows: u32, metadata: HashMap<String, String>) -> Result<BufferSlice<'_>> {
     if row_group_rows == 0 {
         return Err(invalid("rowGroupRows", "should be a positive integer, got 0"));
     }
-    let reader = StreamReader::try_new(&ipc[..], None).map_err(|e| invalid("Arrow IPC stream", e))?;
+    let Some(first) = streams.first() else {
+        return Err(invalid("streams", "no Arrow IPC stream to encode"));
+    };
+    let schema = StreamReader::try_new(&first[..], None).map_err(|e| invalid("Arrow IPC stream 0", e))?.schema();
     let mut pairs: Vec<_> = metadata.into_iter().collect();
     pairs.sort();
     let props = WriterProperties::builder()
@@ -58,11 +63,19 @@ pub fn encode_parquet(env: &Env, ipc: Uint8Array, compression_name: String, row_
         .set_max_row_group_size(row_group_rows as usize)
         .set_key_value_metadata(if pairs.is_empty() { None } else { Some(pairs.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect()) })
         .build();
-    let mut out = Vec::with_capacity(ipc.len() / 4);
-    let mut writer = ArrowWriter::try_new(&mut out, reader.schema(), Some(props)).map_err(|e| invalid("Parquet schema", e))?;
-    for batch in reader {
-        let batch = batch.map_err(|e| invalid("Arrow IPC stream", e))?;
-        writer.write(&batch).map_err(|e| Error::new(Status::GenericFailure, format!("Parquet write: {e}")))?;
+    let bytes: usize = streams.iter().map(|s| s.len()).sum();
+    let mut out = Vec::with_capacity(bytes / 4);
+    let mut writer = ArrowWriter::try_new(&mut out, schema.clone(), Some(props)).map_err(|e| invalid("Parquet schema", e))?;
+    for (i, stream) in streams.iter().enumerate() {
+        let what = format!("Arrow IPC stream {i}");
+        let reader = StreamReader::try_new(&stream[..], None).map_err(|e| invalid(&what, e))?;
+        if reader.schema().fields() != schema.fields() {
+            return Err(invalid(&what, format!("its schema {:?} is not stream 0's {:?}", reader.schema().fields(), schema.fields())));
+        }
+        for batch in reader {
+            let batch = batch.map_err(|e| invalid(&what, e))?;
+            writer.write(&batch).map_err(|e| Error::new(Status::GenericFailure, format!("Parquet write: {e}")))?;
+        }
     }
     writer.close().map_err(|e| Error::new(Status::GenericFailure, format!("Parquet write: {e}")))?;
     to_js(env, out)
