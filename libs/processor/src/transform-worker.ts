@@ -1,7 +1,7 @@
 // Piscina task module: one raw message (envelope v1 + canonical Arrow IPC) -> processed Arrow IPC
 // plus its rejected rows. Pure CPU, no I/O. Errors come back as data: an Error's own fields (code)
 // do not survive the trip between threads.
-import { tableFromIPC, tableToIPC } from 'apache-arrow';
+import { RecordBatchStreamWriter, tableFromIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { AppError, messageOf } from '../../errors/src/index.js';
 import { decodeEnvelope } from '../../envelope/src/index.js';
@@ -30,16 +30,25 @@ type Meta = Omit<Extract<TransformTaskResult, { ok: true }>, 'processed'> | Extr
 
 /**
  * The worker's reply as ONE buffer: [u32 little-endian length of the JSON meta][meta JSON][processed
- * Arrow IPC stream]. It is a SharedArrayBuffer, so neither the reply nor the warehouse's thread
- * (which gets the processed bytes while the main thread keeps them for the Parquet sink) copies it.
+ * Arrow IPC stream, given as the writer's chunks, copied here once]. It is a SharedArrayBuffer, so
+ * neither the reply nor the warehouse's thread (which gets the processed bytes while the main thread
+ * keeps them for the Parquet sink) copies it.
  */
-export function packResult(meta: Meta, processed: Uint8Array = new Uint8Array(0)): Uint8Array {
+export function packResult(meta: Meta, processed: readonly Uint8Array[] = []): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(meta));
-  const out = new Uint8Array(new SharedArrayBuffer(4 + json.byteLength + processed.byteLength));
+  const out = new Uint8Array(new SharedArrayBuffer(4 + json.byteLength + processed.reduce((n, c) => n + c.byteLength, 0)));
   new DataView(out.buffer).setUint32(0, json.byteLength, true);
   out.set(json, 4);
-  out.set(processed, 4 + json.byteLength);
+  let at = 4 + json.byteLength;
+  for (const chunk of processed) { out.set(chunk, at); at += chunk.byteLength; }
   return out;
+}
+
+/** The table as Arrow IPC stream chunks, as the writer makes them: not joined (tableToIPC's copy). */
+async function ipcChunks(table: Table): Promise<Uint8Array[]> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of RecordBatchStreamWriter.writeAll(table)) chunks.push(chunk as Uint8Array); // typed any by apache-arrow
+  return chunks;
 }
 
 export function unpackResult(packed: Uint8Array): TransformTaskResult {
@@ -66,11 +75,12 @@ function rowValues(table: Table, index: number): Record<string, unknown> {
   return out;
 }
 
-export default function transformMessage(task: TransformTask): Uint8Array {
-  return packResult(...transform(task));
+export default async function transformMessage(task: TransformTask): Promise<Uint8Array> {
+  const [meta, processed] = transform(task);
+  return packResult(meta, processed ? await ipcChunks(processed) : []);
 }
 
-function transform(task: TransformTask): [Meta, Uint8Array?] {
+function transform(task: TransformTask): [Meta, Table?] {
   try {
     const envelope = decodeEnvelope(task.headers, task.value);
     const schema = canonicalSchema(envelope.service);
@@ -85,7 +95,7 @@ function transform(task: TransformTask): [Meta, Uint8Array?] {
     zones ??= loadZones();
     const out = transformTable(table, { service: envelope.service, month: envelope.month, firstRow: envelope.firstRow, loadDtMicros: Date.parse(envelope.ingestedAt) * 1000, zones });
     const rejects = out.rejects.map((r) => ({ row: r.row, reason: r.reason, values: rowValues(table, r.row - envelope.firstRow) }));
-    return [{ ok: true, envelope, rowsOut: out.table.numRows, rejects }, tableToIPC(out.table, 'stream')];
+    return [{ ok: true, envelope, rowsOut: out.table.numRows, rejects }, out.table];
   } catch (error) {
     return [{ ok: false, code: error instanceof AppError ? error.code : 'TAXI_ERR_ENVELOPE_INVALID', message: messageOf(error) }];
   }
