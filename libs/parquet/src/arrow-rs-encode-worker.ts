@@ -17,7 +17,7 @@ export default function encodeParquet(task: EncodeTask): Uint8Array {
   // collected as soon as they are written.
   const streams = task.streams as Uint8Array[];
   try {
-    const bytes = native.encodeParquet(streams, task.compression, task.rowGroupRows, { ...task.metadata });
+    const bytes = native.encodeParquet(streams, task.compression, task.rowGroupRows, { ...task.metadata }, task.plainColumns);
     return Piscina.move(ownBuffer(bytes)) as Uint8Array;
   } finally {
     streams.length = 0;

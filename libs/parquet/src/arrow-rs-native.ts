@@ -8,7 +8,7 @@ import { AppError } from '../../errors/src/index.js';
 /** Both return a Buffer V8 allocated (Rust's memory is freed before they return), so it can be transferred. */
 export interface ArrowRsNative {
   /** Arrow IPC streams of one schema -> one Parquet file of their rows, in order (row groups of at most rowGroupRows rows). */
-  encodeParquet(streams: readonly Uint8Array[], compression: string, rowGroupRows: number, metadata: Record<string, string>): Buffer;
+  encodeParquet(streams: readonly Uint8Array[], compression: string, rowGroupRows: number, metadata: Record<string, string>, plainColumns: readonly string[]): Buffer;
   /** One row group of a Parquet file -> Arrow IPC stream bytes, in batches of at most batchRows rows. */
   decodeRowGroup(path: string, rowGroup: number, batchRows: number): Buffer;
 }

@@ -9,11 +9,12 @@ import type { EncodeTask } from './worker-codec.js';
 const COMPRESSION = { zstd: pq.Compression.ZSTD, snappy: pq.Compression.SNAPPY, uncompressed: pq.Compression.UNCOMPRESSED } as const;
 
 export default function encodeParquet(task: EncodeTask): Uint8Array {
-  const props = new pq.WriterPropertiesBuilder()
+  let builder = new pq.WriterPropertiesBuilder()
     .setCompression(COMPRESSION[task.compression])
     .setMaxRowGroupSize(task.rowGroupRows)
-    .setKeyValueMetadata(new Map(Object.entries(task.metadata)))
-    .build();
+    .setKeyValueMetadata(new Map(Object.entries(task.metadata)));
+  for (const column of task.plainColumns) builder = builder.setColumnDictionaryEnabled(column, false);
+  const props = builder.build();
   const bytes = pq.writeParquet(pq.Table.fromIPCStream(oneIpcStream(task.streams)), props);
   return Piscina.move(bytes) as Uint8Array;
 }

@@ -33,6 +33,12 @@ export interface EncodeOptions {
   readonly compression: 'zstd' | 'snappy' | 'uncompressed';
   readonly rowGroupRows: number;
   readonly metadata?: Readonly<Record<string, string>>;
+  /**
+   * Columns written without dictionary encoding: those whose values are nearly all distinct, where
+   * the writer would build a dictionary only to abandon it (time, and larger files). A hint: the
+   * polars codec has no such setting and writes them as it always does.
+   */
+  readonly plainColumns?: readonly string[];
 }
 
 /**

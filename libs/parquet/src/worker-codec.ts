@@ -16,6 +16,7 @@ export interface EncodeTask {
   readonly rowGroupRows: number;
   /** Key-value metadata written into the footer. */
   readonly metadata: Readonly<Record<string, string>>;
+  readonly plainColumns: readonly string[];
 }
 
 export interface WorkerCodecOptions {
@@ -40,7 +41,7 @@ export interface WorkerCodecSpec<DecodeTask> {
 }
 
 function encodeTask(streams: readonly Uint8Array[], options: EncodeOptions): EncodeTask {
-  return { streams, compression: options.compression, rowGroupRows: options.rowGroupRows, metadata: options.metadata ?? {} };
+  return { streams, compression: options.compression, rowGroupRows: options.rowGroupRows, metadata: options.metadata ?? {}, plainColumns: options.plainColumns ?? [] };
 }
 
 /**

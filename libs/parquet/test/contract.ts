@@ -55,7 +55,24 @@ export async function duckDbLayout(path: string): Promise<{ rowGroups: number[];
   }
 }
 
-export function parquetCodecContract(t: Test, codec: ParquetCodec): void {
+/** What a codec's library lets it do: polars has no per-column dictionary setting. */
+export interface CodecAbilities {
+  readonly plainColumns: boolean;
+}
+
+/** Each column's encodings (all its chunks'), as DuckDB reads the footer. */
+async function duckDbEncodings(path: string): Promise<Record<string, string>> {
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  try {
+    const rows = (await c.runAndReadAll(`SELECT path_in_schema AS col, string_agg(DISTINCT encodings, ',') AS enc FROM parquet_metadata('${path}') GROUP BY 1`)).getRowObjectsJson();
+    return Object.fromEntries(rows.map((r) => [r.col as string, r.enc as string]));
+  } finally {
+    c.closeSync(); db.closeSync();
+  }
+}
+
+export function parquetCodecContract(t: Test, codec: ParquetCodec, abilities: CodecAbilities = { plainColumns: true }): void {
   const rejectsWith = async (t: Test, path: string, code: string, message: RegExp): Promise<void> => {
     const err = await rejectsWithCode(t, codec.open(path), code, message);
     t.equal(err.context.file, path, 'names the file');
@@ -169,6 +186,17 @@ export function parquetCodecContract(t: Test, codec: ParquetCodec): void {
       for (const g of reader.info.rowGroups) rows += (await reader.readRowGroup(g.index)).numRows;
       t.equal(rows, c.table.numRows, `${c.name}: every row read back`);
     }
+    const plain = join(dir, 'plain.parquet');
+    writeFileSync(plain, await codec.encode(green, { compression: 'zstd', rowGroupRows: 262_144, plainColumns: ['lpep_pickup_datetime', 'lpep_dropoff_datetime'] }));
+    const encodings = await duckDbEncodings(plain);
+    if (abilities.plainColumns) {
+      t.notMatch(encodings.lpep_pickup_datetime, /DICTIONARY/, 'plainColumns: written without a dictionary');
+      t.notMatch(encodings.lpep_dropoff_datetime, /DICTIONARY/);
+    }
+    t.match(encodings.PULocationID, /DICTIONARY/, 'other columns keep their dictionary');
+    const back = await (await codec.open(plain)).readRowGroup(0);
+    t.equal(back.numRows, green.numRows, 'plainColumns: every row read back');
+    t.equal(back.getChild('lpep_pickup_datetime')?.get(12_345), green.getChild('lpep_pickup_datetime')?.get(12_345), 'with its values');
     const empty = join(dir, 'empty.parquet');
     writeFileSync(empty, await codec.encode(new Table(green.schema), { compression: 'zstd', rowGroupRows: 1_000, metadata }));
     const layout = await duckDbLayout(empty);

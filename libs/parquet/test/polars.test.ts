@@ -4,4 +4,4 @@ import { parquetCodecContract } from './contract.js';
 
 const codec = polarsCodec();
 t.teardown(() => codec.destroy());
-parquetCodecContract(t, codec);
+parquetCodecContract(t, codec, { plainColumns: false });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseOptions } from '../../config/src/parse.js';
 import type { ObjectStore } from '../../objectstore/src/index.js';
 import type { EncodeOptions, ParquetCodec } from '../../parquet/src/index.js';
-import { PROCESSED_FINGERPRINT } from '../../schema/src/processed.js';
+import { PROCESSED_DISTINCT_COLUMNS, PROCESSED_FINGERPRINT } from '../../schema/src/processed.js';
 
 export const parquetSinkOptionsSchema = z.strictObject({
   prefix: z.string().default('processed').describe('object key prefix of processed files'),
@@ -241,7 +241,7 @@ export class ParquetSink {
     const started = performance.now();
     const key = processedKey(this.#options.prefix, file);
     const options: EncodeOptions = {
-      compression: this.#options.compression, rowGroupRows: this.#options.rowGroupRows,
+      compression: this.#options.compression, rowGroupRows: this.#options.rowGroupRows, plainColumns: PROCESSED_DISTINCT_COLUMNS,
       metadata: { 'taxi.schema': PROCESSED_FINGERPRINT, 'taxi.topic': file.topic, 'taxi.partition': String(file.partition),
         'taxi.first_offset': file.firstOffset, 'taxi.last_offset': file.lastOffset },
     };

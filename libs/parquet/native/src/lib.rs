@@ -19,6 +19,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 
 fn invalid(what: &str, err: impl std::fmt::Display) -> Error {
     Error::new(Status::InvalidArg, format!("{what}: {err}"))
@@ -45,10 +46,18 @@ fn compression(name: &str) -> Result<Compression> {
 /// `streams`: Arrow IPC streams of one schema (each a schema and any number of record batches),
 /// whose rows are written one stream after another. Returns the Parquet file's bytes: row groups of
 /// at most `row_group_rows` rows, `metadata` in the footer's key-value metadata (sorted by key, so
-/// equal input gives equal bytes). Several streams let a caller holding one stream per batch (the
+/// equal input gives equal bytes), the columns named in `plain_columns` without dictionary
+/// encoding (values nearly all distinct: a dictionary would be built, then abandoned). Several streams let a caller holding one stream per batch (the
 /// processor's transform replies) encode them without first joining them into one.
 #[napi(catch_unwind)]
-pub fn encode_parquet(env: &Env, streams: Vec<Uint8Array>, compression_name: String, row_group_rows: u32, metadata: HashMap<String, String>) -> Result<BufferSlice<'_>> {
+pub fn encode_parquet(
+    env: &Env,
+    streams: Vec<Uint8Array>,
+    compression_name: String,
+    row_group_rows: u32,
+    metadata: HashMap<String, String>,
+    plain_columns: Vec<String>,
+) -> Result<BufferSlice<'_>> {
     if row_group_rows == 0 {
         return Err(invalid("rowGroupRows", "should be a positive integer, got 0"));
     }
@@ -58,11 +67,14 @@ pub fn encode_parquet(env: &Env, streams: Vec<Uint8Array>, compression_name: Str
     let schema = StreamReader::try_new(&first[..], None).map_err(|e| invalid("Arrow IPC stream 0", e))?.schema();
     let mut pairs: Vec<_> = metadata.into_iter().collect();
     pairs.sort();
-    let props = WriterProperties::builder()
+    let mut props = WriterProperties::builder()
         .set_compression(compression(&compression_name)?)
         .set_max_row_group_size(row_group_rows as usize)
-        .set_key_value_metadata(if pairs.is_empty() { None } else { Some(pairs.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect()) })
-        .build();
+        .set_key_value_metadata(if pairs.is_empty() { None } else { Some(pairs.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect()) });
+    for column in plain_columns {
+        props = props.set_column_dictionary_enabled(ColumnPath::from(column), false);
+    }
+    let props = props.build();
     let bytes: usize = streams.iter().map(|s| s.len()).sum();
     let mut out = Vec::with_capacity(bytes / 4);
     let mut writer = ArrowWriter::try_new(&mut out, schema.clone(), Some(props)).map_err(|e| invalid("Parquet schema", e))?;
