@@ -19,6 +19,7 @@ import { writePlots } from './lib/plots.js';
 import { baselineVenvUsed } from './lib/python-venv.js';
 import { markdown, pretty } from './lib/report.js';
 import type { Results, ScopeFigures, ScopeOutcome } from './lib/report.js';
+import { TAXI_CODE } from './lib/runtime.js';
 import { FULL_MONTH_ROWS, syntheticMonth } from './lib/source.js';
 import { headline, stages } from './lib/summary.js';
 import type { Ingested, RunResult, Scope, ScopeContext, SourceMonth } from './lib/types.js';
@@ -210,7 +211,7 @@ async function main(): Promise<number> {
     const results: Results = {
       benchmark: 'taxi-stream', schemaVersion: 2, date: date.toISOString(), command, rows: rowCount, source, runs, warmup: values.warmup,
       commit: commitAtStart || 'unknown', dirty: git(root, ['status', '--porcelain', '--untracked-files=no']) !== '', codeChangedDuringRun: codeFingerprint(root) !== codeAtStart,
-      node: process.version, taxiCommand: ['node', ...taxiNodeFlags(root), 'bin/taxi.js'].join(' '), kafka: kafkaScriptVersion(join(root, 'test', 'servers', 'kafka.sh')) ?? null, kafkaBrokers: brokers,
+      node: process.version, taxiCommand: ['node', ...taxiNodeFlags(root), 'bin/taxi.js'].join(' '), taxiCode: TAXI_CODE, kafka: kafkaScriptVersion(join(root, 'test', 'servers', 'kafka.sh')) ?? null, kafkaBrokers: brokers,
       machine: { cpus: availableParallelism(), model: cpus()[0]?.model.trim() ?? 'unknown', totalmem: totalmem(), platform: platform(), arch: arch(), release: release(), loadAverageAtStart, loadAverageAtEnd: loadavg() },
       measuredWith: gnuTimeAvailable() ? 'GNU time (/usr/bin/time -f)' : '/proc polling (VmHWM, utime+stime)',
       generator: prepared.generated

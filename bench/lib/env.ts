@@ -19,9 +19,6 @@ export function taxiNodeFlags(root: string): string[] {
   return (m[1] ?? '').split(' ').filter(Boolean);
 }
 
-/** The node arguments that run the taxi command as `npx taxi` does: its flags, then bin/taxi.js. */
-export const taxiCommand = (root: string): string[] => [...taxiNodeFlags(root), join(root, 'bin', 'taxi.js')];
-
 /** Arguments that run a TypeScript file of this repository in a child node. */
 export const tsChild = (root: string, file: string, args: readonly string[]): string[] => ['--import', 'tsx', join(root, file), ...args];
 

@@ -5,7 +5,8 @@
 import { defaultTopics } from '../../libs/ingest/src/index.js';
 import { runMeasured } from './child.js';
 import type { Measured } from './child.js';
-import { cleanEnv, taxiCommand } from './env.js';
+import { cleanEnv } from './env.js';
+import { taxiCommand } from './runtime.js';
 import { createTopics } from './kafka.js';
 import type { Ingested, ScopeContext, SourceMonth } from './types.js';
 

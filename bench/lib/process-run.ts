@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { serviceConfigSchema } from '../../libs/config/src/index.js';
 import { runMeasured } from './child.js';
-import { cleanEnv, imageMallocEnv, imageMallocNote, taxiCommand } from './env.js';
+import { cleanEnv, imageMallocEnv, imageMallocNote } from './env.js';
+import { taxiCommand } from './runtime.js';
 import type { Ingested, RunResult, Scope, ScopeContext } from './types.js';
 
 export function processScope(poolSize: number): Scope {

@@ -39,8 +39,10 @@ export interface Results extends Headline {
   /** bin/, libs/, services/ or HEAD changed between the start and the end of the run. */
   readonly codeChangedDuringRun: boolean;
   readonly node: string;
-  /** How the taxi commands ran: node, bin/taxi.js's own flags, bin/taxi.js (as `npx taxi` and the image run it). */
+  /** How the taxi commands ran: node, bin/taxi.js's own flags, bin/taxi.js. */
   readonly taxiCommand: string;
+  /** Which code that command ran (runtime.ts TAXI_CODE). */
+  readonly taxiCode: string;
   readonly kafka: string | null;
   readonly kafkaBrokers: string;
   readonly machine: { readonly cpus: number; readonly model: string; readonly totalmem: number; readonly platform: string; readonly arch: string; readonly release: string; readonly loadAverageAtStart: readonly number[]; readonly loadAverageAtEnd: readonly number[] };
@@ -109,7 +111,7 @@ function header(r: Results): string[] {
     `${m.cpus} × ${m.model}, ${int(m.totalmem / 2 ** 30)} GiB, ${m.platform} ${m.release}, load average ${m.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')} at start, ${m.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')} at the end`,
     ...(r.codeChangedDuringRun ? ['WARNING: the code (HEAD, bin/, libs/ or services/) changed while the benchmark ran; these figures are of no single version'] : []),
     `medians of ${r.runs} run${r.runs === 1 ? '' : 's'}${r.warmup ? ' after one warm-up run' : ', no warm-up'}; wall, CPU (user+sys) and peak RSS of the child process (${r.measuredWith}); MB = 10^6 bytes`,
-    `taxi commands run as \`npx taxi\` and the container image run them: \`${r.taxiCommand}\``,
+    `taxi commands run as the container image runs them: \`${r.taxiCommand}\` over ${r.taxiCode}`,
   ];
 }
 

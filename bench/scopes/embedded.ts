@@ -2,7 +2,8 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { runMeasured } from '../lib/child.js';
-import { cleanEnv, taxiCommand } from '../lib/env.js';
+import { cleanEnv } from '../lib/env.js';
+import { taxiCommand } from '../lib/runtime.js';
 import type { Scope } from '../lib/types.js';
 
 interface RunJson { rowsRead: number; rowsWritten: number; rowsRejected: Record<string, number>; seconds: number }

@@ -2,7 +2,8 @@
 // consumer group has processed it (the replay refuses a month the live group has not processed).
 import { join } from 'node:path';
 import { runMeasured } from '../lib/child.js';
-import { cleanEnv, taxiCommand } from '../lib/env.js';
+import { cleanEnv } from '../lib/env.js';
+import { taxiCommand } from '../lib/runtime.js';
 import type { RunResult, Scope, ScopeContext } from '../lib/types.js';
 
 export const replayScope: Scope = {
