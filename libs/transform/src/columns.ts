@@ -159,39 +159,61 @@ function utf8Data(offsets: Int32Array, bytes: Uint8Array, valid: Uint8Array): Da
 export function constantString(value: string, n: number): Data {
   const one = new TextEncoder().encode(value);
   const offsets = new Int32Array(n + 1);
+  for (let k = 0; k < n; k++) offsets[k + 1] = (k + 1) * one.byteLength;
+  // The value once, then the filled part copied after itself, doubling: log2(n) copies.
   const bytes = new Uint8Array(one.byteLength * n);
-  for (let k = 0; k < n; k++) {
-    bytes.set(one, k * one.byteLength);
-    offsets[k + 1] = (k + 1) * one.byteLength;
-  }
+  if (n > 0) bytes.set(one);
+  for (let filled = one.byteLength; filled < bytes.byteLength; filled *= 2) bytes.copyWithin(filled, 0, Math.min(filled, bytes.byteLength - filled));
   return utf8Data(offsets, bytes, new Uint8Array(n).fill(1));
 }
 
 const DIGIT_0 = 48;
 
-/** `${prefix}${numbers[k]}` per row: non-negative integers written in decimal after an ASCII prefix. */
+/** Decimal digits of a non-negative integer. */
+function digitCount(v: number): number {
+  let d = 1;
+  for (let x = v; x >= 10; x = Math.floor(x / 10)) d++;
+  return d;
+}
+
+/**
+ * `${prefix}${numbers[k]}` per row: non-negative integers written in decimal after an ASCII prefix.
+ * The prefix (a few bytes) and digits are written byte by byte; numbers below 2^31 (any row index)
+ * use 32-bit integer arithmetic.
+ */
 export function prefixedIntegers(prefix: string, numbers: Float64Array): Data {
   const head = new TextEncoder().encode(prefix);
+  const h = head.byteLength;
   const n = numbers.length;
   const digits = new Uint8Array(n);
   let total = 0;
   for (let k = 0; k < n; k++) {
-    let d = 1;
-    for (let v = numbers[k] ?? 0; v >= 10; v = Math.floor(v / 10)) d++;
+    const v = numbers[k] ?? 0;
+    const d = v < 10 ? 1 : v < 100 ? 2 : v < 1e3 ? 3 : v < 1e4 ? 4 : v < 1e5 ? 5 : v < 1e6 ? 6 : v < 1e7 ? 7 : v < 1e8 ? 8 : digitCount(v);
     digits[k] = d;
-    total += head.byteLength + d;
+    total += h + d;
   }
   const offsets = new Int32Array(n + 1);
   const bytes = new Uint8Array(total);
   let at = 0;
   for (let k = 0; k < n; k++) {
-    bytes.set(head, at);
-    at += head.byteLength;
+    for (let j = 0; j < h; j++) bytes[at + j] = head[j] ?? 0;
+    at += h;
     const d = digits[k] ?? 1;
-    let v = numbers[k] ?? 0;
-    for (let j = d - 1; j >= 0; j--) {
-      bytes[at + j] = DIGIT_0 + (v % 10);
-      v = Math.floor(v / 10);
+    const v = numbers[k] ?? 0;
+    if (v < 2_147_483_648) {
+      let x = v | 0;
+      for (let j = d - 1; j >= 0; j--) {
+        const q = (x / 10) | 0;
+        bytes[at + j] = DIGIT_0 + (x - q * 10);
+        x = q;
+      }
+    } else {
+      let x = v;
+      for (let j = d - 1; j >= 0; j--) {
+        bytes[at + j] = DIGIT_0 + (x % 10);
+        x = Math.floor(x / 10);
+      }
     }
     at += d;
     offsets[k + 1] = at;
@@ -199,21 +221,57 @@ export function prefixedIntegers(prefix: string, numbers: Float64Array): Data {
   return utf8Data(offsets, bytes, new Uint8Array(n).fill(1));
 }
 
-/** A name looked up by id per row (null when the id is null or has no name); names are UTF-8 bytes. */
-export function lookupStrings(ids: NumberColumn, names: readonly (Uint8Array | undefined)[]): Data {
+/** Strings by id, as UTF-8 bytes back to back: id i's are bytes[start[i], start[i] + length[i]); length -1: no string. */
+export interface StringTable {
+  readonly bytes: Uint8Array;
+  readonly start: Int32Array;
+  readonly length: Int32Array;
+}
+
+export function stringTable(list: readonly (string | undefined)[]): StringTable {
+  const encoder = new TextEncoder();
+  const encoded = list.map((s) => (s === undefined ? undefined : encoder.encode(s)));
+  const start = new Int32Array(list.length);
+  const length = new Int32Array(list.length).fill(-1);
+  const bytes = new Uint8Array(encoded.reduce((n, e) => n + (e?.byteLength ?? 0), 0));
+  let at = 0;
+  encoded.forEach((e, id) => {
+    if (e === undefined) return;
+    bytes.set(e, at);
+    start[id] = at;
+    length[id] = e.byteLength;
+    at += e.byteLength;
+  });
+  return { bytes, start, length };
+}
+
+/**
+ * A string looked up by id per row (null when the id is null, not an integer, or has no string).
+ * Names are a few bytes: copied byte by byte, cheaper than a typed-array set() call per row.
+ */
+export function lookupStrings(ids: NumberColumn, table: StringTable): Data {
   const n = ids.values.length;
+  const count = table.length.length;
+  const lengths = new Int32Array(n);
   const valid = new Uint8Array(n);
   let total = 0;
   for (let k = 0; k < n; k++) {
-    const name = ids.valid[k] === 1 ? names[ids.values[k] ?? 0] : undefined;
-    if (name !== undefined) { total += name.byteLength; valid[k] = 1; }
+    const id = ids.values[k] ?? 0;
+    const i = id | 0;
+    const length = ids.valid[k] === 1 && i === id && i >= 0 && i < count ? (table.length[i] ?? -1) : -1;
+    if (length >= 0) { total += length; valid[k] = 1; lengths[k] = length; }
   }
   const offsets = new Int32Array(n + 1);
   const bytes = new Uint8Array(total);
+  const source = table.bytes;
   let at = 0;
   for (let k = 0; k < n; k++) {
-    const name = valid[k] === 1 ? names[ids.values[k] ?? 0] : undefined;
-    if (name !== undefined) { bytes.set(name, at); at += name.byteLength; }
+    const length = lengths[k] ?? 0;
+    if (length > 0) {
+      const from = table.start[(ids.values[k] ?? 0) | 0] ?? 0;
+      for (let j = 0; j < length; j++) bytes[at + j] = source[from + j] ?? 0;
+      at += length;
+    }
     offsets[k + 1] = at;
   }
   return utf8Data(offsets, bytes, valid);

@@ -2,8 +2,8 @@ import { makeData, RecordBatch, Struct, Table } from 'apache-arrow';
 import type { Data } from 'apache-arrow';
 import type { Service } from '../../schema/src/month.js';
 import { PROCESSED_ARROW_SCHEMA, PROCESSED_FIELDS } from '../../schema/src/processed.js';
-import { constantString, dateData, floatData, gather, gatherStrings, int64Data, lookupStrings, numberColumn, prefixedIntegers, stringColumn, timestampData } from './columns.js';
-import type { NumberColumn } from './columns.js';
+import { constantString, dateData, floatData, gather, gatherStrings, int64Data, lookupStrings, numberColumn, prefixedIntegers, stringColumn, stringTable, timestampData } from './columns.js';
+import type { NumberColumn, StringTable } from './columns.js';
 import { MAX_DISTANCE_MILES, MAX_DURATION_S, MAX_SPEED_MPH } from './reasons.js';
 import type { RejectReason } from './reasons.js';
 import { SERVICE_COLUMNS } from './service-map.js';
@@ -101,14 +101,11 @@ export function transformBatch(batch: RecordBatch, ctx: TransformContext): { bat
 }
 
 /** The zone lookup's names as UTF-8, encoded once per lookup. */
-const encodedNames = new WeakMap<Zones, { borough: (Uint8Array | undefined)[]; zone: (Uint8Array | undefined)[] }>();
-function namesOf(zones: Zones): { borough: (Uint8Array | undefined)[]; zone: (Uint8Array | undefined)[] } {
+const encodedNames = new WeakMap<Zones, { borough: StringTable; zone: StringTable }>();
+function namesOf(zones: Zones): { borough: StringTable; zone: StringTable } {
   let names = encodedNames.get(zones);
   if (!names) {
-    const encoder = new TextEncoder();
-    const encode = (list: readonly (string | undefined)[]): (Uint8Array | undefined)[] =>
-      Array.from({ length: list.length }, (_, id) => { const s = list[id]; return s === undefined ? undefined : encoder.encode(s); });
-    names = { borough: encode(zones.borough), zone: encode(zones.zone) };
+    names = { borough: stringTable(zones.borough), zone: stringTable(zones.zone) };
     encodedNames.set(zones, names);
   }
   return names;
