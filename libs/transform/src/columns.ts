@@ -54,6 +54,40 @@ export function numberColumn(batch: RecordBatch, name: string | undefined): Numb
   return { values, valid: validBytes(data, n) };
 }
 
+/**
+ * Rows `keep` of a numeric source column, as doubles with validity bytes: numberColumn then gather,
+ * without the whole column's intermediate arrays.
+ */
+export function numberColumnAt(batch: RecordBatch, name: string | undefined, keep: Int32Array): NumberColumn {
+  const n = keep.length;
+  const child = name === undefined ? null : batch.getChild(name);
+  const data = child?.data[0] as Data | undefined;
+  const values = new Float64Array(n);
+  const valid = new Uint8Array(n);
+  if (!data) return { values, valid };
+  const source = data.values as ArrayLike<number | bigint> & ArrayBufferView;
+  if (source instanceof BigInt64Array || source instanceof BigUint64Array) {
+    const words = new Int32Array(source.buffer, source.byteOffset, batch.numRows * 2);
+    const signed = source instanceof BigInt64Array;
+    for (let k = 0; k < n; k++) {
+      const i = keep[k] ?? 0;
+      const high = signed ? (words[2 * i + 1] ?? 0) : (words[2 * i + 1] ?? 0) >>> 0;
+      values[k] = high * TWO_32 + ((words[2 * i] ?? 0) >>> 0);
+    }
+  } else {
+    const numbers = source as ArrayLike<number>;
+    for (let k = 0; k < n; k++) values[k] = numbers[keep[k] ?? 0] ?? 0;
+  }
+  const bitmap = data.nullBitmap;
+  if (data.nullCount === 0 || bitmap.length === 0) return { values, valid: valid.fill(1) };
+  const offset = data.offset;
+  for (let k = 0; k < n; k++) {
+    const bit = (keep[k] ?? 0) + offset;
+    valid[k] = ((bitmap[bit >> 3] ?? 0) >> (bit & 7)) & 1;
+  }
+  return { values, valid };
+}
+
 /** A string source column: its rows' UTF-8 bytes (Arrow Utf8 layout) and validity. */
 export interface StringColumn {
   readonly offsets: Int32Array;
@@ -109,10 +143,16 @@ export function gather(column: NumberColumn, keep: Int32Array): NumberColumn {
 /** A Float64 column; a value that is not finite (NaN, Infinity) is written as null. */
 export function floatData(column: NumberColumn): Data {
   const { values } = column;
-  const valid = new Uint8Array(values.length);
-  for (let k = 0; k < values.length; k++) valid[k] = column.valid[k] === 1 && Number.isFinite(values[k]) ? 1 : 0;
-  const [nullBitmap, nullCount] = bitmapOf(valid);
-  return makeData({ type: new Float64(), length: values.length, nullCount, nullBitmap, data: values });
+  const n = values.length;
+  const nullBitmap = new Uint8Array((n + 7) >> 3);
+  let nullCount = 0;
+  for (let k = 0; k < n; k++) {
+    const v = values[k] ?? 0;
+    // v - v is 0 for a finite number, NaN for NaN and the infinities.
+    if (column.valid[k] === 1 && v - v === 0) nullBitmap[k >> 3] = (nullBitmap[k >> 3] ?? 0) | (1 << (k & 7));
+    else nullCount++;
+  }
+  return makeData({ type: new Float64(), length: n, nullCount, nullBitmap, data: values });
 }
 
 /** 64-bit integers from doubles, truncated toward zero; a value that is not finite is null. */

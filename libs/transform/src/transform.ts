@@ -2,7 +2,7 @@ import { makeData, RecordBatch, Struct, Table } from 'apache-arrow';
 import type { Data } from 'apache-arrow';
 import type { Service } from '../../schema/src/month.js';
 import { PROCESSED_ARROW_SCHEMA, PROCESSED_FIELDS } from '../../schema/src/processed.js';
-import { constantString, dateData, floatData, gather, gatherStrings, int64Data, lookupStrings, numberColumn, prefixedIntegers, stringColumn, stringTable, timestampData } from './columns.js';
+import { constantString, dateData, floatData, gather, gatherStrings, int64Data, lookupStrings, numberColumn, numberColumnAt, prefixedIntegers, stringColumn, stringTable, timestampData } from './columns.js';
 import type { NumberColumn, StringTable } from './columns.js';
 import { MAX_DISTANCE_MILES, MAX_DURATION_S, MAX_SPEED_MPH } from './reasons.js';
 import type { RejectReason } from './reasons.js';
@@ -121,7 +121,7 @@ function derive(n: number, fill: (k: number, out: Float64Array, valid: Uint8Arra
 
 function buildOutput(batch: RecordBatch, ctx: TransformContext, cols: ServiceColumns, x: Inputs, keep: Int32Array): RecordBatch {
   const n = keep.length;
-  const col = (name: string | undefined): NumberColumn => gather(numberColumn(batch, name), keep);
+  const col = (name: string | undefined): NumberColumn => numberColumnAt(batch, name, keep);
   const float = (name: string | undefined): Data => floatData(col(name));
   const int = (name: string | undefined): Data => int64Data(col(name));
   const pickup = gather(x.pickup, keep).values;

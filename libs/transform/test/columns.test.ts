@@ -1,8 +1,8 @@
 // The string column builders the transform writes trip_id, service, month and the zone names with.
-import { makeVector } from 'apache-arrow';
+import { Float64, Int64, makeVector, Table, vectorFromArray } from 'apache-arrow';
 import type { Data } from 'apache-arrow';
 import t from 'tap';
-import { constantString, lookupStrings, prefixedIntegers, stringTable } from '../src/columns.js';
+import { constantString, floatData, gather, lookupStrings, numberColumn, numberColumnAt, prefixedIntegers, stringTable } from '../src/columns.js';
 
 const strings = (data: Data): (string | null)[] => [...makeVector(data)] as (string | null)[];
 
@@ -31,4 +31,27 @@ t.test('constantString: the same value in every row', async (t) => {
   }
   t.same(strings(constantString('fhvhv·é', 3)), ['fhvhv·é', 'fhvhv·é', 'fhvhv·é'], 'multi-byte UTF-8');
   t.same(strings(constantString('', 2)), ['', ''], 'an empty value');
+});
+
+t.test('numberColumnAt: the kept rows of a column, as numberColumn then gather give them', async (t) => {
+  const ints = vectorFromArray([5n, null, -7n, 2n ** 40n, null, 3n], new Int64());
+  const floats = vectorFromArray([0.5, 1.5, null, -2.25, 8, null], new Float64());
+  const whole = new Table({ ints, floats });
+  // A slice (as the processor's 25k-row batches are): values start at its first row, the bitmap at an offset.
+  for (const [label, table] of [['whole', whole], ['sliced', whole.slice(1, 6)]] as const) {
+    const batch = table.batches[0]!;
+    const keep = Int32Array.from({ length: Math.ceil(batch.numRows / 2) }, (_, k) => k * 2);
+    for (const name of ['ints', 'floats', 'missing']) {
+      const at = numberColumnAt(batch, name, keep);
+      const expected = gather(numberColumn(batch, name), keep);
+      t.same([...at.values], [...expected.values], `${label} ${name}: values`);
+      t.same([...at.valid], [...expected.valid], `${label} ${name}: validity`);
+    }
+  }
+});
+
+t.test('floatData: null where the source is null or the value is not finite', async (t) => {
+  const data = floatData({ values: new Float64Array([1, Number.NaN, Infinity, -Infinity, 2, 3, -0, 4, 5]), valid: new Uint8Array([1, 1, 1, 1, 0, 1, 1, 1, 1]) });
+  t.same([...makeVector(data)], [1, null, null, null, null, 3, -0, 4, 5]);
+  t.equal(data.nullCount, 4);
 });
