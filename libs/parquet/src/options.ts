@@ -8,8 +8,8 @@ export type ParquetCodecName = (typeof PARQUET_CODECS)[number];
  * `parquet` in the service config: the library that decodes source row groups and the one that
  * encodes processed files. The defaults follow the benchmark (bench/, scope `codecs`, the full
  * month, back to back, each in a child process; medians of 3 in bench/RESULTS.md): arrow-rs
- * (native) decoded in 1.06 s where polars took 1.34 s and parquet-wasm 1.46 s, with the lowest peak
- * RSS of the three; it encoded in 3.88 s where polars took 4.16 s and parquet-wasm 7.71 s.
+ * (native) decoded in 1.02 s where polars took 1.31 s and parquet-wasm 1.35 s, with the lowest peak
+ * RSS of the three; it encoded in 3.34 s where polars took 4.06 s and parquet-wasm 6.67 s.
  * polars writes every column OPTIONAL; arrow-rs, like parquet-wasm (the same Rust library as
  * WebAssembly), keeps the processed schema's non-nullable columns REQUIRED. arrow-rs is a module
  * `npm ci` compiles with cargo (libs/parquet/native); without it, choose polars and parquet-wasm.
