@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tableToIPC } from 'apache-arrow';
+import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { pino } from 'pino';
 import { gcsObjectStore, localDirObjectStore } from '../../libs/objectstore/src/index.js';
@@ -25,15 +25,25 @@ const ref = monthRefFromFileName(path);
 if (!ref) throw new Error(`${path}: not a TLC file name`);
 const BATCH = 25_000;
 
+/** A batch as the processor holds it: the transform's reply, an Arrow IPC stream in a SharedArrayBuffer. */
+function shared(table: Table): Uint8Array {
+  const ipc = tableToIPC(table, 'stream');
+  const out = new Uint8Array(new SharedArrayBuffer(ipc.byteLength));
+  out.set(ipc);
+  return out;
+}
+
 const reader = await codec.open(path);
-const batches: Table[] = [];
+const streams: Uint8Array[] = [];
 let firstRow = 0;
 for (const g of reader.info.rowGroups) {
   const canonical = normalizeRowGroup({ table: await reader.readRowGroup(g.index), schema: canonicalSchema(ref.service), file: path, rowGroup: g.index }).table;
   const out = transformTable(canonical, { service: ref.service, month: `${ref.year}-${String(ref.month).padStart(2, '0')}`, firstRow, loadDtMicros: Date.now() * 1000, zones: loadZones() }).table;
-  for (let i = 0; i < out.numRows; i += BATCH) batches.push(out.slice(i, i + BATCH));
+  for (let i = 0; i < out.numRows; i += BATCH) streams.push(shared(out.slice(i, i + BATCH)));
   firstRow += g.numRows;
 }
+// The warehouses get Tables over the same bytes (views, no copy), as the processor decodes them.
+const batches = streams.map((s) => tableFromIPC(s));
 const rows = batches.reduce((n, b) => n + b.numRows, 0);
 const month = `${ref.year}-${String(ref.month).padStart(2, '0')}`;
 const results: Record<string, { rows: number; seconds: number; rowsPerSec: number; bytesPerRow?: number; note?: string }> = {};
@@ -41,8 +51,6 @@ const results: Record<string, { rows: number; seconds: number; rowsPerSec: numbe
 async function parquetInto(name: string, store: ObjectStore, sizeOf: () => Promise<number>): Promise<void> {
   await store.connect();
   const sink = new ParquetSink(store, codec, {}, log, () => undefined);
-  // As the processor hands them over: each batch's IPC stream in a SharedArrayBuffer (the transform's reply).
-  const streams = batches.map((b) => { const ipc = tableToIPC(b, 'stream'); const shared = new Uint8Array(new SharedArrayBuffer(ipc.byteLength)); shared.set(ipc); return shared; });
   const t0 = performance.now();
   for (const [i, ipc] of streams.entries()) await sink.add({ topic: 'bench', partition: 0, offset: String(i), service: ref!.service, month, ipc, rows: batches[i]?.numRows ?? 0 });
   await sink.close();

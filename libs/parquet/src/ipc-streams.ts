@@ -8,7 +8,6 @@ export function oneIpcStream(streams: readonly Uint8Array[]): Uint8Array {
   const [first] = streams;
   if (first === undefined) throw new RangeError('no Arrow IPC stream to encode');
   if (streams.length === 1) return first;
-  // The batches' own schema: each stream's decoded schema may differ from another's in
-  // metadata detail, and the first one's is the one written.
+  // Table refuses batches whose schemas differ (a TypeError), as the arrow-rs encoder does.
   return tableToIPC(new Table(streams.flatMap((s) => tableFromIPC(s).batches)), 'stream');
 }

@@ -91,14 +91,14 @@ export class Pipeline {
     // its own thread take the bytes, so a Table is decoded only for an adapter that reads one here
     // (BigQuery, DuckDB in-thread) or to name a row the warehouse refused.
     let decoded: Table | undefined;
-    const table = (): Table => (decoded ??= tableFromIPC(processed));
+    const decodedTable = (): Table => (decoded ??= tableFromIPC(processed));
     // Order matters: warehouse, then DLQ, then Parquet. A written Parquet file then proves every
     // message up to its last offset is durable everywhere, which is what offsets are committed from.
-    const outcome = await deps.warehouse.writeBatch({ partitionKey, offset: message.offset, get table() { return table(); }, ipc: processed });
+    const outcome = await deps.warehouse.writeBatch({ partitionKey, offset: message.offset, get table() { return decodedTable(); }, ipc: processed });
     const base = { service: envelope.service, month: envelope.month, source: envelope.source, rowGroup: envelope.rowGroup, ...position };
     const letters: DeadLetter[] = result.rejects.map((r) => ({ ...base, reason: r.reason, row: r.row, values: r.values }));
     for (const e of outcome.rowErrors) {
-      const tripId = table().getChild('trip_id')?.get(e.index) as string | null;
+      const tripId = decodedTable().getChild('trip_id')?.get(e.index) as string | null;
       letters.push({ ...base, reason: 'warehouse_rejected', error: e.reason, row: Number(tripId?.split('/')[2] ?? -1) });
     }
     await deps.deadLetters.write(letters);
