@@ -27,36 +27,25 @@ function validBytes(data: Data, n: number): Uint8Array {
   return valid;
 }
 
+/** 0, 1, 2, ...: the rows of a whole batch, for numberColumn (grown on demand, shared). */
+let identity = new Int32Array(0);
+function allRows(n: number): Int32Array {
+  if (identity.length < n) identity = Int32Array.from({ length: Math.max(n, 2 * identity.length) }, (_, i) => i);
+  return identity.subarray(0, n);
+}
+
 /**
  * Int, float and timestamp columns as doubles (timestamps in microseconds: exact below 2^53, about
  * 2255 AD); a missing column reads as all null. 64-bit integers are read as two 32-bit halves, the
  * same value `Number(bigint)` gives, without making a BigInt per value.
  */
 export function numberColumn(batch: RecordBatch, name: string | undefined): NumberColumn {
-  const n = batch.numRows;
-  const child = name === undefined ? null : batch.getChild(name);
-  const data = child?.data[0] as Data | undefined;
-  if (!data) return { values: new Float64Array(n), valid: new Uint8Array(n) };
-  const values = new Float64Array(n);
-  // A sliced Data's values start at its first row already (its offset only applies to the bitmap).
-  const source = data.values as ArrayLike<number | bigint> & ArrayBufferView;
-  if (source instanceof BigInt64Array || source instanceof BigUint64Array) {
-    const words = new Int32Array(source.buffer, source.byteOffset, n * 2);
-    const signed = source instanceof BigInt64Array;
-    for (let i = 0; i < n; i++) {
-      const high = signed ? (words[2 * i + 1] ?? 0) : (words[2 * i + 1] ?? 0) >>> 0;
-      values[i] = high * TWO_32 + ((words[2 * i] ?? 0) >>> 0);
-    }
-  } else {
-    const numbers = source as ArrayLike<number>;
-    for (let i = 0; i < n; i++) values[i] = numbers[i] ?? 0;
-  }
-  return { values, valid: validBytes(data, n) };
+  return numberColumnAt(batch, name, allRows(batch.numRows));
 }
 
 /**
- * Rows `keep` of a numeric source column, as doubles with validity bytes: numberColumn then gather,
- * without the whole column's intermediate arrays.
+ * Rows `keep` of a numeric source column, as numberColumn reads them: for the kept rows, without
+ * reading the whole column and gathering from it.
  */
 export function numberColumnAt(batch: RecordBatch, name: string | undefined, keep: Int32Array): NumberColumn {
   const n = keep.length;
@@ -65,6 +54,7 @@ export function numberColumnAt(batch: RecordBatch, name: string | undefined, kee
   const values = new Float64Array(n);
   const valid = new Uint8Array(n);
   if (!data) return { values, valid };
+  // A sliced Data's values start at its first row already (its offset only applies to the bitmap).
   const source = data.values as ArrayLike<number | bigint> & ArrayBufferView;
   if (source instanceof BigInt64Array || source instanceof BigUint64Array) {
     const words = new Int32Array(source.buffer, source.byteOffset, batch.numRows * 2);
@@ -79,6 +69,7 @@ export function numberColumnAt(batch: RecordBatch, name: string | undefined, kee
     for (let k = 0; k < n; k++) values[k] = numbers[keep[k] ?? 0] ?? 0;
   }
   const bitmap = data.nullBitmap;
+  // Arrow JS keeps an empty bitmap for columns without nulls.
   if (data.nullCount === 0 || bitmap.length === 0) return { values, valid: valid.fill(1) };
   const offset = data.offset;
   for (let k = 0; k < n; k++) {
