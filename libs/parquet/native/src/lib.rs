@@ -47,8 +47,9 @@ fn compression(name: &str) -> Result<Compression> {
 /// whose rows are written one stream after another. Returns the Parquet file's bytes: row groups of
 /// at most `row_group_rows` rows, `metadata` in the footer's key-value metadata (sorted by key, so
 /// equal input gives equal bytes), the columns named in `plain_columns` without dictionary
-/// encoding (values nearly all distinct: a dictionary would be built, then abandoned). Several streams let a caller holding one stream per batch (the
-/// processor's transform replies) encode them without first joining them into one.
+/// encoding (values nearly all distinct: a dictionary would be built, then abandoned). Several
+/// streams let a caller holding one stream per batch (the processor's transform replies) encode
+/// them without first joining them into one.
 #[napi(catch_unwind)]
 pub fn encode_parquet(
     env: &Env,
