@@ -39,16 +39,19 @@ function prng(seed: number): () => number {
 }
 
 /** Footer metadata and row groups as DuckDB (an implementation independent of both codecs) reads them. */
-export async function duckDbLayout(path: string): Promise<{ rowGroups: number[]; compression: string[]; keyValue: Record<string, string> }> {
+export async function duckDbLayout(path: string): Promise<{ rowGroups: number[]; compression: string[]; keyValue: Record<string, string>; encodings: Record<string, string> }> {
   const db = await DuckDBInstance.create(':memory:');
   const c = await db.connect();
   try {
     const groups = (await c.runAndReadAll(`SELECT row_group_id, any_value(row_group_num_rows) AS n, string_agg(DISTINCT compression, ',') AS comp
       FROM parquet_metadata('${path}') GROUP BY row_group_id ORDER BY row_group_id`)).getRowObjectsJson();
     const kv = (await c.runAndReadAll(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('${path}')`)).getRowObjectsJson();
+    // Each column's encodings, all its chunks' together.
+    const encodings = (await c.runAndReadAll(`SELECT path_in_schema AS col, string_agg(DISTINCT encodings, ',') AS enc FROM parquet_metadata('${path}') GROUP BY 1`)).getRowObjectsJson();
     return {
       rowGroups: groups.map((g) => Number(g.n)), compression: [...new Set(groups.map((g) => g.comp as string))],
       keyValue: Object.fromEntries(kv.map((r) => [r.k as string, r.v as string])),
+      encodings: Object.fromEntries(encodings.map((r) => [r.col as string, r.enc as string])),
     };
   } finally {
     c.closeSync(); db.closeSync();
@@ -58,18 +61,6 @@ export async function duckDbLayout(path: string): Promise<{ rowGroups: number[];
 /** What a codec's library lets it do: polars has no per-column dictionary setting. */
 export interface CodecAbilities {
   readonly plainColumns: boolean;
-}
-
-/** Each column's encodings (all its chunks'), as DuckDB reads the footer. */
-async function duckDbEncodings(path: string): Promise<Record<string, string>> {
-  const db = await DuckDBInstance.create(':memory:');
-  const c = await db.connect();
-  try {
-    const rows = (await c.runAndReadAll(`SELECT path_in_schema AS col, string_agg(DISTINCT encodings, ',') AS enc FROM parquet_metadata('${path}') GROUP BY 1`)).getRowObjectsJson();
-    return Object.fromEntries(rows.map((r) => [r.col as string, r.enc as string]));
-  } finally {
-    c.closeSync(); db.closeSync();
-  }
 }
 
 export function parquetCodecContract(t: Test, codec: ParquetCodec, abilities: CodecAbilities = { plainColumns: true }): void {
@@ -188,7 +179,7 @@ export function parquetCodecContract(t: Test, codec: ParquetCodec, abilities: Co
     }
     const plain = join(dir, 'plain.parquet');
     writeFileSync(plain, await codec.encode(green, { compression: 'zstd', rowGroupRows: 262_144, plainColumns: ['lpep_pickup_datetime', 'lpep_dropoff_datetime'] }));
-    const encodings = await duckDbEncodings(plain);
+    const { encodings } = await duckDbLayout(plain);
     if (abilities.plainColumns) {
       t.notMatch(encodings.lpep_pickup_datetime, /DICTIONARY/, 'plainColumns: written without a dictionary');
       t.notMatch(encodings.lpep_dropoff_datetime, /DICTIONARY/);
