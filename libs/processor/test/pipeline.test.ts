@@ -12,6 +12,7 @@ import { ParquetSink } from '../../sinks/src/index.js';
 import { localFileSource } from '../../source/src/index.js';
 import { duckDbWarehouse } from '../../warehouse/src/index.js';
 import type { Warehouse } from '../../warehouse/src/index.js';
+import { canReadThreadPriorities, poolNice, startedSince, threadNices } from '../../workers/test/thread-priority.js';
 import { checkConservation, fileDeadLetters, Pipeline } from '../src/index.js';
 import type { DeadLetter } from '../src/index.js';
 
@@ -94,4 +95,24 @@ t.test('a row the warehouse refuses goes to the DLQ with the warehouse\'s reason
   const counts = pipeline.counts.get('green/2024-01')!;
   t.doesNotThrow(() => { checkConservation('green 2024-01', counts); }, 'rows in = rows out + rejected, refused rows included');
   t.equal(counts.rejected.warehouse_rejected, messages);
+});
+
+t.test('the transform pool\'s threads run at the lowered priority; the main thread, which writes to DuckDB here, at its own', { skip: !canReadThreadPriorities && 'no /proc/self/task' }, async (t) => {
+  const { dir, codec, bus, topics, store, ingest } = await world(t);
+  await ingest();
+  const warehouse = duckDbWarehouse({ path: join(dir, 'taxi.duckdb') });
+  await warehouse.connect();
+  t.teardown(() => warehouse.close());
+  const parquet = new ParquetSink(store, codec, {}, log, () => undefined);
+  const { main, lowered } = poolNice();
+  const before = threadNices();
+  const pipeline = new Pipeline({ parquet, warehouse, deadLetters: fileDeadLetters(join(dir, 'dlq.jsonl')), log, poolSize: 2 });
+  for await (const m of bus.readAll(topics.raw)) await pipeline.handle(m);
+  const started = startedSince(before);
+  await parquet.close();
+  await pipeline.close();
+  t.ok(started.filter((nice) => nice === lowered).length >= 2, `both transform threads at nice ${lowered} (new threads: ${started.join(', ')})`);
+  t.equal(threadNices().get(process.pid), main, 'the main thread keeps its priority');
+  const [row] = await warehouse.query('SELECT count(*) AS n FROM trips');
+  t.equal(Number(row?.n), pipeline.counts.get('green/2024-01')?.rowsOut, 'and the rows reached the warehouse');
 });
