@@ -1,8 +1,7 @@
 import { tableToIPC } from 'apache-arrow';
 import { Piscina } from 'piscina';
 import type { EncodeOptions, ParquetCodec, ParquetFileReader } from './types.js';
-import { workerModule } from '../../workers/src/worker-module.js';
-import { POOL_NICE_INCREMENT } from '../../workers/src/pool-priority.js';
+import { poolWorkerModule } from '../../workers/src/worker-module.js';
 
 /**
  * Rows per decoded record batch. parquet-wasm's default (1,024) makes decoding 3-4x slower
@@ -55,8 +54,8 @@ export function workerCodec<DecodeTask>(spec: WorkerCodecSpec<DecodeTask>, optio
   const threads = options.decodeThreads ?? 1;
   if (!Number.isInteger(batchRows) || batchRows < 1) throw new RangeError(`batchRows should be a positive integer, got ${batchRows}`);
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`decodeThreads should be a positive integer, got ${threads}`);
-  const decoder = new Piscina<DecodeTask, Uint8Array>({ ...workerModule(spec.decodeWorker), minThreads: 0, maxThreads: threads, idleTimeout: 5_000, niceIncrement: POOL_NICE_INCREMENT });
-  const encoder = new Piscina<EncodeTask, Uint8Array>({ ...workerModule(spec.encodeWorker), minThreads: 0, maxThreads: threads, idleTimeout: 5_000, niceIncrement: POOL_NICE_INCREMENT });
+  const decoder = new Piscina<DecodeTask, Uint8Array>({ ...poolWorkerModule(spec.decodeWorker), minThreads: 0, maxThreads: threads, idleTimeout: 5_000 });
+  const encoder = new Piscina<EncodeTask, Uint8Array>({ ...poolWorkerModule(spec.encodeWorker), minThreads: 0, maxThreads: threads, idleTimeout: 5_000 });
   return {
     name: spec.name,
     open: (path) => spec.open(path, (task) => decoder.run(task), batchRows),

@@ -5,8 +5,7 @@ import type { Logger } from 'pino';
 import { Piscina } from 'piscina';
 import type { BusMessage } from '../../bus/src/index.js';
 import { AppError } from '../../errors/src/index.js';
-import { workerModule } from '../../workers/src/worker-module.js';
-import { POOL_NICE_INCREMENT } from '../../workers/src/pool-priority.js';
+import { poolWorkerModule } from '../../workers/src/worker-module.js';
 import type { ParquetSink } from '../../sinks/src/index.js';
 import type { ProcessorMetrics } from '../../telemetry/src/index.js';
 import type { Warehouse } from '../../warehouse/src/index.js';
@@ -52,7 +51,7 @@ export class Pipeline {
     this.#deps = deps;
     const threads = deps.poolSize ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`processor.poolSize should be a positive integer, got ${threads}`);
-    this.#pool = new Piscina({ ...workerModule(new URL('./transform-worker.ts', import.meta.url)), minThreads: threads, maxThreads: threads, idleTimeout: 30_000, niceIncrement: POOL_NICE_INCREMENT });
+    this.#pool = new Piscina({ ...poolWorkerModule(new URL('./transform-worker.ts', import.meta.url)), minThreads: threads, maxThreads: threads, idleTimeout: 30_000 });
   }
 
   /** Share of the pool's capacity in use, 0-1 (for metrics and backpressure). */

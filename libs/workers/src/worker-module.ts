@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { POOL_NICE_INCREMENT } from './pool-priority.js';
 
 /**
  * Where a worker task module lives and how to start it: the compiled .js when running from dist/,
@@ -10,4 +11,13 @@ export function workerModule(tsUrl: URL): { filename: string; execArgv: string[]
     return { filename: fileURLToPath(tsUrl).replace(/\.ts$/, '.js'), execArgv: [] };
   }
   return { filename: fileURLToPath(tsUrl), execArgv: ['--import', 'tsx'] };
+}
+
+/**
+ * How a piscina pool starts its workers: workerModule's module and flags, at the pools' lowered
+ * CPU priority (pool-priority.ts). A thread that paces a run (the DuckDB thread) starts with
+ * workerModule alone, at the main thread's priority.
+ */
+export function poolWorkerModule(tsUrl: URL): { filename: string; execArgv: string[]; niceIncrement: number } {
+  return { ...workerModule(tsUrl), niceIncrement: POOL_NICE_INCREMENT };
 }
