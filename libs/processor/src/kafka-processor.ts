@@ -29,6 +29,8 @@ interface PartitionState {
   /** Last offset of the partition's latest written Parquet file: everything up to it is durable. */
   flushedThrough: bigint | undefined;
   committed: bigint | undefined;
+  /** The warehouse's pendingFrom for the partition at the last commit, when it held that commit back. */
+  warehouseHeld: bigint | undefined;
   revoked: boolean;
 }
 
@@ -36,8 +38,12 @@ const FILE_NAME = /-(\d+)-(\d{12})-(\d{12})\.parquet$/;
 
 /**
  * The processor: a consumer-group member feeding the pipeline, committing a partition's offset
- * only up to what both sinks made durable (the warehouse at its sync before each commit, Parquet
- * per written file).
+ * only up to what both sinks made durable: Parquet per written file, the warehouse per committed
+ * transaction (its pendingFrom). A warehouse that gathers batches into transactions (DuckDB's
+ * groups) commits them as they fill; a commit forces one (sync) only when the same batch has held
+ * it back since the previous commit (a quiet or slow stream), and at stop. Forcing one at every
+ * commit instead cut the groups short, into partly filled row groups DuckDB then merges: by hand,
+ * a month's `taxi process` (one worker, compiled) took 18.20 / 18.57 s that way, 16.46 / 17.16 s this way.
  */
 export class KafkaProcessor {
   readonly #d: KafkaProcessorDeps;
@@ -120,7 +126,7 @@ export class KafkaProcessor {
     for (const p of parts) {
       const removed = await this.#removeUncommitted(p.partition, p.committed);
       await this.#d.warehouse.restore(`${this.#d.topic}/${p.partition}`, await this.#d.checkpoints.find(this.#d.topic, p.partition, p.committed));
-      this.#parts.set(p.partition, { lastDone: undefined, flushedThrough: undefined, committed: p.committed === undefined ? undefined : BigInt(p.committed), revoked: false });
+      this.#parts.set(p.partition, { lastDone: undefined, flushedThrough: undefined, committed: p.committed === undefined ? undefined : BigInt(p.committed), warehouseHeld: undefined, revoked: false });
       this.#d.log.info({ partition: p.partition, offset: p.committed, removed }, 'partition assigned');
     }
   }
@@ -161,9 +167,13 @@ export class KafkaProcessor {
 
   #commits: Promise<void> = Promise.resolve();
 
-  /** Commits each owned partition up to what both sinks hold; checkpoint first. One commit at a time. */
-  commit(): Promise<void> {
-    const run = this.#commits.then(() => this.#commitNow());
+  /**
+   * Commits each owned partition up to what both sinks hold; checkpoint first. One commit at a time.
+   * `sync`: make the warehouse's open transaction durable first (stop does), so the commit reaches
+   * every completed message outside an unwritten Parquet file.
+   */
+  commit(options: { readonly sync?: boolean } = {}): Promise<void> {
+    const run = this.#commits.then(() => this.#commitNow(options.sync ?? false));
     this.#commits = run.catch(() => undefined);
     return run;
   }
@@ -174,24 +184,34 @@ export class KafkaProcessor {
     if (state && (state.flushedThrough === undefined || BigInt(lastOffset) > state.flushedThrough)) state.flushedThrough = BigInt(lastOffset);
   }
 
-  async #commitNow(): Promise<void> {
-    // What is done now, with each partition's warehouse checkpoint, read together before any await:
-    // messages finishing while this commit runs may sit in the warehouse's next open transaction.
-    const positions: { partition: number; state: PartitionState; done: bigint; checkpoint: string }[] = [];
+  async #commitNow(force: boolean): Promise<void> {
+    // What is done now, with each partition's warehouse checkpoint and pending batch, read together
+    // before any await: messages finishing while this commit runs may sit in the warehouse's next
+    // open transaction.
+    const positions: { partition: number; state: PartitionState; done: bigint; held: bigint | undefined; checkpoint: string }[] = [];
+    let sync = force;
     for (const [partition, state] of this.#parts) {
       // Durable up to the later of: the last completed message, the end of the last written file.
       const done = [state.lastDone, state.flushedThrough].reduce<bigint | undefined>((a, b) => (b !== undefined && (a === undefined || b > a) ? b : a), undefined);
       if (done === undefined || state.revoked) continue;
-      positions.push({ partition, state, done, checkpoint: this.#d.warehouse.checkpoint(`${this.#d.topic}/${partition}`) });
+      const key = `${this.#d.topic}/${partition}`;
+      // The first completed message whose rows the warehouse has not made durable yet, if any.
+      const pending = this.#d.warehouse.pendingFrom(key);
+      const held = pending !== undefined && BigInt(pending) <= done ? BigInt(pending) : undefined;
+      // Held back by the same batch as at the last commit: its transaction is not filling up; commit it.
+      if (held !== undefined && held === state.warehouseHeld) sync = true;
+      positions.push({ partition, state, done, held, checkpoint: this.#d.warehouse.checkpoint(key) });
     }
-    // The warehouse may hold those messages' rows in an open transaction: durable before any offset moves past them.
-    await this.#d.warehouse.sync();
-    for (const { partition, state, done, checkpoint } of positions) {
+    if (sync) await this.#d.warehouse.sync();
+    for (const { partition, state, done, held, checkpoint } of positions) {
+      state.warehouseHeld = sync ? undefined : held;
       if (state.revoked) continue;
       // Never commit inside a file: up to the first offset of a file not yet written, at most.
       const pending = this.#d.parquet.pendingFrom(this.#d.topic, partition);
       let next = done + 1n;
       if (pending !== undefined && BigInt(pending) < next) next = BigInt(pending);
+      // Nor past a message whose rows the warehouse holds in its open transaction (unless synced).
+      if (!sync && held !== undefined && held < next) next = held;
       if (state.committed !== undefined && next <= state.committed) continue;
       await this.#d.checkpoints.save(this.#d.topic, partition, String(next), checkpoint);
       await this.#d.consumer.commit(this.#d.topic, partition, String(next));
@@ -207,7 +227,7 @@ export class KafkaProcessor {
     try {
       await this.#d.pipeline.drain();
       await this.#d.parquet.flushAll();
-      if (!this.#failure) await this.commit();
+      if (!this.#failure) await this.commit({ sync: true });
     } finally {
       await this.#d.consumer.stop();
     }

@@ -176,6 +176,8 @@ class BigQueryWarehouseAdapter implements BigQueryWarehouse {
   /** Appends are durable when the Storage Write API acknowledges them: a written batch needs nothing more. */
   async sync(): Promise<void> { /* nothing held */ }
 
+  pendingFrom(): undefined { return undefined; }
+
   checkpoint(partitionKey: string): string {
     const partition = this.#partitions.get(partitionKey);
     return formatCheckpoint({ stream: partition?.stream, rowOffset: partition?.rowOffset ?? 0, lastOffset: partition?.lastBatchOffset });

@@ -21,4 +21,9 @@ export interface ThreadError {
   readonly stack?: string | undefined;
 }
 
-export type ThreadReply = { readonly id: number } & ({ readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: ThreadError });
+/**
+ * The reply to a request, in the order of the requests, with the adapter's pendingFrom of every
+ * partition key after it (duckdb.ts pending()): the batches acknowledged so far and not durable.
+ */
+export type ThreadReply = { readonly id: number; readonly pending: readonly (readonly [string, string])[] }
+  & ({ readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: ThreadError });

@@ -52,7 +52,7 @@ function describe(error: unknown): ThreadError {
 
 port.on('message', (request: ThreadRequest) => {
   run(request).then(
-    (value) => { port.postMessage({ id: request.id, ok: true, value } satisfies ThreadReply); },
-    (error: unknown) => { port.postMessage({ id: request.id, ok: false, error: describe(error) } satisfies ThreadReply); },
+    (value) => { port.postMessage({ id: request.id, pending: [...root.pending()], ok: true, value } satisfies ThreadReply); },
+    (error: unknown) => { port.postMessage({ id: request.id, pending: [...root.pending()], ok: false, error: describe(error) } satisfies ThreadReply); },
   );
 });

@@ -25,6 +25,9 @@ export function duckDbWarehouseOnThread(input: DuckDbWarehouseInput): Warehouse 
   let worker: Worker | undefined;
   let nextId = 1;
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  // pendingFrom per partition key as the thread's latest reply gave it: a batch's reply comes
+  // before its caller sees it written, so a batch counted written is in it until it is durable.
+  let held = new Map<string, string>();
 
   const ended = (why: string): void => {
     worker = undefined;
@@ -37,6 +40,7 @@ export function duckDbWarehouseOnThread(input: DuckDbWarehouseInput): Warehouse 
     const { filename, execArgv } = workerModule(new URL('./duckdb-thread-worker.ts', import.meta.url));
     const w = new Worker(filename, { execArgv, workerData: options });
     w.on('message', (reply: ThreadReply) => {
+      held = new Map(reply.pending);
       const p = pending.get(reply.id);
       if (!p) return;
       pending.delete(reply.id);
@@ -80,6 +84,7 @@ export function duckDbWarehouseOnThread(input: DuckDbWarehouseInput): Warehouse 
       },
       sync: () => call(table, { op: 'sync' }),
       checkpoint: () => '',
+      pendingFrom: (partitionKey) => held.get(partitionKey),
       query: (sql) => call(table, { op: 'query', sql }),
       async staging(stagingName) {
         await call(table, { op: 'staging', name: stagingName });

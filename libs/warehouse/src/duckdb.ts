@@ -57,7 +57,7 @@ function unavailable(what: string, error: unknown): AppError {
  * exactly-once without checkpoints. Batches gather in one open transaction (groupRows), durable
  * when it commits: callers sync() before they record progress past a batch.
  */
-export function duckDbWarehouse(input: DuckDbWarehouseInput): Warehouse {
+export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
   const options = duckDbWarehouseOptions(input);
   const { path } = options;
   let instance: DuckDBInstance | undefined;
@@ -69,6 +69,9 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): Warehouse {
   // Queries still run (a failed run removes its partial month with one).
   let open: { rows: number; batches: string[] } | undefined;
   let lost: AppError | undefined;
+  // Per partition key, the first offset acknowledged but not durable: in the open transaction, or
+  // in one that was lost (kept, so that a caller never records progress past those rows).
+  const held = new Map<string, string>();
   // One writer at a time on the connection: DuckDB transactions are per connection.
   const serial = <T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> => {
     const run = queue.then(() => {
@@ -155,6 +158,7 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): Warehouse {
     }
     open.rows += batch.table.numRows;
     open.batches.push(id);
+    if (!held.has(batch.partitionKey)) held.set(batch.partitionKey, batch.offset);
     if (open.rows >= options.groupRows) await commitOpen(c);
     return { rowsWritten: batch.table.numRows, duplicate: false, rowErrors: [] };
   }
@@ -166,6 +170,7 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): Warehouse {
     open = undefined;
     try {
       await c.run('COMMIT');
+      held.clear();
     } catch (error) {
       await c.run('ROLLBACK').catch(() => undefined);
       lost = groupLost(group.batches, `COMMIT failed: ${messageOf(error)}`, error);
@@ -183,7 +188,7 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): Warehouse {
   const markersOf = (name: string): string => (name === options.table ? '_taxi_batches' : `_taxi_batches_${name}`);
 
   /** The port over one table of the database file; `owner` opens and closes the file. */
-  const tableWarehouse = (name: string, owner: boolean): Warehouse => ({
+  const tableWarehouse = (name: string, owner: boolean): DuckDbWarehouse => ({
     name: 'duckdb',
     location: duckDbLocation(options, name),
     async connect() {
@@ -206,6 +211,8 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): Warehouse {
       await commitOpen(c);
     }),
     checkpoint: () => '',
+    pendingFrom: (partitionKey) => held.get(partitionKey),
+    pending: () => new Map(held),
     // A query runs outside the open transaction (an error in it would abort the batches it holds).
     query: (sql) => serial(async (c) => { await commitOpen(c); return (await c.runAndReadAll(sql)).getRowObjectsJson(); }),
     async staging(stagingName) {
@@ -252,6 +259,14 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): Warehouse {
   });
 
   return tableWarehouse(options.table, true);
+}
+
+/**
+ * The DuckDB adapter: the port, and `pending()`, pendingFrom of every partition key at once (one
+ * transaction holds the batches of every table and key, so a staging table's answer is the file's).
+ */
+export interface DuckDbWarehouse extends Warehouse {
+  pending(): ReadonlyMap<string, string>;
 }
 
 /** The adapter's options, checked, with the database's path made absolute. */

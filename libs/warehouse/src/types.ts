@@ -69,6 +69,12 @@ export interface Warehouse {
    * is written after that: restart from the last committed offsets).
    */
   sync(): Promise<void>;
+  /**
+   * The first offset of `partitionKey` whose batch writeBatch acknowledged but which is not durable
+   * yet (DuckDB's open transaction), or undefined when every batch written for it is durable. A
+   * caller recording progress (a Kafka offset commit) stays below it, or calls sync() first.
+   */
+  pendingFrom(partitionKey: string): string | undefined;
   /** The checkpoint to store with the Kafka offset after the partition's last written batch. */
   checkpoint(partitionKey: string): string;
   /**

@@ -151,6 +151,32 @@ t.test('a failed write that rolls back acknowledged batches stops the warehouse:
   t.same(await fresh.query('SELECT count(*) AS n FROM trips'), [{ n: 1_000 }]);
 });
 
+for (const [where, open] of [['in-thread', duckDbWarehouse], ['on its own thread', duckDbWarehouseOnThread]] as const) {
+  t.test(`pendingFrom, ${where}: each key's first batch in the open transaction, until it commits; a lost one's stay`, async (t) => {
+    const wh = open({ path: dbPath(t), groupRows: 2_500 });
+    await wh.connect();
+    t.teardown(() => wh.close());
+    const write = async (partitionKey: string, offset: string, table: Table | Promise<Table>) => wh.writeBatch({ partitionKey, offset, table: await table });
+    t.equal(wh.pendingFrom('raw/0'), undefined, 'nothing written: nothing pending');
+    await write('raw/0', '10', slice(0, 1_000));
+    await write('raw/0', '11', slice(1_000, 1_000));
+    await write('raw/1', '7', slice(2_000, 100));
+    t.same([wh.pendingFrom('raw/0'), wh.pendingFrom('raw/1'), wh.pendingFrom('raw/2')], ['10', '7', undefined], 'each key\'s first offset in the open transaction');
+    await write('raw/0', '12', slice(3_000, 1_000));
+    t.same([wh.pendingFrom('raw/0'), wh.pendingFrom('raw/1')], [undefined, undefined], 'the group filled (3,100 rows >= 2,500) and committed: all durable');
+    await write('raw/1', '8', slice(4_000, 100));
+    t.equal(wh.pendingFrom('raw/1'), '8');
+    await wh.sync();
+    t.equal(wh.pendingFrom('raw/1'), undefined, 'sync made it durable');
+
+    await write('raw/1', '9', slice(5_000, 100));
+    await t.rejects(write('raw/1', '10', withNullTripId(await slice(5_100, 10))), /NOT NULL/);
+    t.equal(wh.pendingFrom('raw/1'), '9', 'the rolled-back group\'s acknowledged batch stays pending: no progress may be recorded past it');
+    await t.rejects(wh.sync(), /already written into it/);
+    t.equal(wh.pendingFrom('raw/1'), '9', 'still, after a failed sync');
+  });
+}
+
 /** Writes three batches, one twice, and replays one month through staging: the outcomes and rows each adapter gives. */
 async function exercise(wh: Warehouse, ipc: boolean): Promise<unknown[]> {
   const results: unknown[] = [];
