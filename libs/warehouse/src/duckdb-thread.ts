@@ -15,8 +15,8 @@ type Call = ThreadRequest extends infer R ? R extends ThreadRequest ? Omit<R, 'i
  * compressing full row groups, COMMIT) then runs beside the thread that consumes and routes
  * messages instead of on it. On a month's `taxi run` (2 cores, group commit on in both): the main
  * thread's CPU 9.5 s -> 2.7 s, the run 17.6 s -> 17.0 s. Its cost is memory: a second V8 isolate
- * with the adapter's modules, and batches alive until both threads let go of them; `taxi process`
- * on a month took 75-160 MB more peak RSS with it, so the processor does without (process.ts).
+ * with the adapter's modules, and batches alive until both threads let go of them: `taxi process`
+ * on a month peaks 130-200 MiB higher with it (process.ts has the figures).
  * A batch crosses as Arrow IPC bytes (its `ipc` when the caller has them, else encoded here),
  * copied once. Errors come back as the AppErrors they were (code, retryable, context).
  */

@@ -5,11 +5,10 @@ import { busDeadLetters, DEAD_LETTER_TRANSACTION_TIMEOUT_MS, CheckpointStore, Ka
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ParquetSink } from '../../../../libs/sinks/src/index.js';
 import { buildHttpApp, processorMetrics, registerDashboard, sumRejected } from '../../../../libs/telemetry/src/index.js';
-import { bigQueryWarehouse, duckDbWarehouse } from '../../../../libs/warehouse/src/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
 import { processorHealth } from '../processor-health.js';
-import { buildBus, buildStore, cliLogger, loadKafkaConfig } from '../wiring.js';
+import { buildBus, buildStore, buildWarehouse, cliLogger, loadKafkaConfig } from '../wiring.js';
 
 const usage = `Usage: taxi process [--brokers LIST] [--config FILE] [--exit-when-idle SECONDS]
 
@@ -38,20 +37,20 @@ export const processCommand: Command = {
     const bus = buildBus({ ...config, bus: { ...config.bus, kafka: { ...config.bus.kafka, transactionalId: `${groupId}-dlq-${hostname()}-${process.pid}`, transactionTimeoutMs: DEAD_LETTER_TRANSACTION_TIMEOUT_MS } } }, log);
     const store = buildStore(config);
     const codec = parquetCodec(config.parquet);
-    // DuckDB stays on this thread here: on its own (duckdb-thread.ts, as taxi run and replay have
-    // it) the month went faster in runs by hand (20.3-21.9 s against 22.7-23.5 s, two each) but the
-    // processor's peak RSS at 4× a month was 1,615-1,643 MiB (bench --scope memory, one run with
-    // groups, one without), over the 1.5 GiB it must stay under; with the arrow-rs encoder 1,563 MiB
-    // (one run; 1,365 MiB in this thread), and the 4× run 70.3 s against 75.4 s.
-    const warehouse = config.warehouse.kind === 'bigquery' && config.warehouse.bigquery
-      ? bigQueryWarehouse(config.warehouse.bigquery) : duckDbWarehouse(config.warehouse.duckdb);
+    // DuckDB runs on a thread of its own (duckdb-thread.ts), as in taxi run and replay: it paces
+    // the processor on this one. Measured on a month (bench, compiled, 2 runs each): process-1
+    // 16.4 / 15.4 s against 18.0 / 18.8 / 18.0 s in this thread, e2e 19.1 / 19.3 s against
+    // 22.9 / 22.1 s; its price is memory, peak RSS 1,239 / 1,288 / 1,370 MiB at 1× / 2× / 4× a month
+    // (bench --scope memory) against 1,108 / 1,140 / 1,170 MiB in this thread (the harness on b742a42),
+    // under the 1.5 GiB it must stay below.
+    const warehouse = buildWarehouse(config);
     await Promise.all([bus.connect(), store.connect(), warehouse.connect()]);
     await bus.ensureTopics([{ name: config.topics.dlq, partitions: config.topics.rawPartitions }]);
     const parquet = new ParquetSink(store, codec, config.sinks.parquet, log.child({ component: 'parquet-sink' }),
       (file) => {
         if (file.topic !== config.topics.raw) return;
-        // Committed at the next interval (processor.commitIntervalMs), which first makes the
-        // warehouse durable (Warehouse.sync): a commit per file would cut DuckDB's transactions short.
+        // Committed at the next interval (processor.commitIntervalMs), as far as the warehouse has
+        // made the file's messages durable too (Warehouse.pendingFrom).
         processor.noteFlushed(file.partition, file.lastOffset);
       });
     const registry = new Registry();
