@@ -1,4 +1,5 @@
 import './kafka-crc32c.js'; // before kafkajs: its record batch checksum, native
+import './kafka-encoder.js'; // kafkajs's protocol Encoder keeps message values by reference instead of copying them per layer
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { Admin, Consumer, IHeaders, Producer, Transaction } from 'kafkajs';
