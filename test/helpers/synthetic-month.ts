@@ -2,11 +2,14 @@
 // real months have (rows outside the month, dropoff before pickup, negative amounts, zero
 // distance, unknown zones, missing passenger counts). `drift` writes it as older years did:
 // passenger_count and RatecodeID as double, airport_fee lower case, timestamps in nanoseconds.
+// The surcharges, tolls and rate codes take the values real months have, in shares close to the
+// real green January 2024's (shared/data/tlc; yellow's own 2024 amounts where they differ, e.g.
+// its congestion surcharge of 2.50 on most trips); version 2 wrote them as constants, which
+// flattered every compressor, ours and the baselines' alike.
 //
 // Columns are filled straight into typed arrays, one row group at a time, and streamed as Arrow
 // IPC: a full month (~3 M rows) peaks at about 1.7 GB RSS, most of it the IPC stream and
-// parquet-wasm's copy of it, against 2.6 GB when rows were built as objects. The values, and the
-// Parquet bytes, are the same as the row-object version's for the same options.
+// parquet-wasm's copy of it, against 2.6 GB when rows were built as objects.
 import { writeFileSync } from 'node:fs';
 import { Field, Float64, Int32, Int64, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Table, TimestampMicrosecond, TimestampNanosecond, Utf8 } from 'apache-arrow';
 import type { Data, DataType } from 'apache-arrow';
@@ -22,7 +25,7 @@ export interface SyntheticMonthOptions {
 }
 
 /** Changes whenever the same options would give different bytes (caches key on it). */
-export const SYNTHETIC_MONTH_VERSION = 2;
+export const SYNTHETIC_MONTH_VERSION = 3;
 
 /** mulberry32: a small deterministic PRNG, so the same options give the same file. */
 function prng(seed: number): () => number {
@@ -67,12 +70,27 @@ const plain = (type: DataType, values: Int32Array | Float64Array | BigInt64Array
 const withNulls = (type: DataType, values: Float64Array | BigInt64Array, nullBitmap: Uint8Array, nullCount: number): Data =>
   makeData({ type, length: values.length, nullCount, nullBitmap, data: values } as never);
 
-const constant = (n: number, value: number): Data => plain(new Float64(), new Float64Array(n).fill(value));
+/** Values and their shares (summing to 1): `pick` draws one. */
+type Shares = readonly (readonly [number, number])[];
+function pick(shares: Shares, r: number): number {
+  let sum = 0;
+  for (const [value, share] of shares) {
+    sum += share;
+    if (r < sum) return value;
+  }
+  return shares[shares.length - 1]![0];
+}
+const EXTRA: Shares = [[0, 0.58], [2.5, 0.2], [1, 0.16], [5, 0.03], [3.5, 0.02], [7.5, 0.01]];
+const MTA_TAX: Shares = [[0.5, 0.9], [0, 0.1]];
+const IMPROVEMENT: Shares = [[1, 0.986], [0.3, 0.008], [0, 0.006]];
+const CONGESTION: Shares = [[2.5, 0.9], [0, 0.1]];
+const RATECODE: Shares = [[1, 0.94], [2, 0.035], [5, 0.01], [99, 0.01], [3, 0.003], [4, 0.002]];
+const round2 = (v: number): number => Math.round(v * 100) / 100;
 
 /**
- * One row group of `n` rows. The draws from `random` happen in the order the row-object version
- * made them (per row: dirt, pickup, duration, distance, tip, zones, passengers, payment; then the
- * vendor column, then the store-and-forward column), which keeps the output identical.
+ * One row group of `n` rows. The draws from `random` happen per row (dirt, pickup, duration,
+ * distance, tip, zones, passengers, payment, surcharges, tolls, rate code; then the vendor column,
+ * then the store-and-forward column): the same options give the same bytes.
  */
 function rowGroup(l: Layout, n: number, random: () => number, startMicros: number, monthMicros: number): RecordBatch {
   const unit = l.drift ? 1000n : 1n;
@@ -83,6 +101,11 @@ function rowGroup(l: Layout, n: number, random: () => number, startMicros: numbe
   const tip = new Float64Array(n);
   const total = new Float64Array(n);
   const airport = new Float64Array(n);
+  const extra = new Float64Array(n);
+  const mta = new Float64Array(n);
+  const tolls = new Float64Array(n);
+  const improvement = new Float64Array(n);
+  const congestion = new Float64Array(n);
   const pu = new Int32Array(n);
   const dropZone = new Int32Array(n);
   const payment = new BigInt64Array(n);
@@ -95,7 +118,8 @@ function rowGroup(l: Layout, n: number, random: () => number, startMicros: numbe
     const pickupMicros = startMicros + Math.floor(random() * monthMicros) + (dirt < 0.002 ? -3 * DAY_MICROS : 0);
     const minutes = Math.max(1, -Math.log(1 - random()) * 14);
     const d = dirt > 0.995 ? 0 : Math.round(minutes * (0.1 + random() * 0.3) * 100) / 100;
-    const f = Math.round((3 + d * 2.5 + minutes * 0.5) * (dirt > 0.003 && dirt < 0.006 ? -1 : 1) * 100) / 100;
+    const sign = dirt > 0.003 && dirt < 0.006 ? -1 : 1; // a refund: every amount negative
+    const f = Math.round((3 + d * 2.5 + minutes * 0.5) * sign * 100) / 100;
     const t = random() < 0.6 ? Math.round(f * random() * 0.3 * 100) / 100 : 0;
     const duration = Math.round(minutes * 60_000_000) * (dirt > 0.006 && dirt < 0.008 ? -1 : 1);
     const zone = 1 + Math.floor(random() * (dirt > 0.99 ? 265 : 263));
@@ -108,11 +132,19 @@ function rowGroup(l: Layout, n: number, random: () => number, startMicros: numbe
     distance[i] = d;
     fare[i] = f;
     tip[i] = t;
-    total[i] = Math.round((f + t + 5) * 100) / 100;
-    airport[i] = zone === 132 || zone === 138 ? 1.75 : 0;
+    const signed = (v: number): number => (v === 0 ? 0 : v * sign); // no -0
+    airport[i] = signed(zone === 132 || zone === 138 ? 1.75 : 0);
+    extra[i] = signed(pick(EXTRA, random()));
+    mta[i] = signed(pick(MTA_TAX, random()));
+    const tollDraw = random();
+    tolls[i] = signed(tollDraw < 0.973 ? 0 : tollDraw < 0.997 ? 6.94 : round2(3 + random() * 13));
+    improvement[i] = signed(pick(IMPROVEMENT, random()));
+    congestion[i] = signed(pick(CONGESTION, random()));
+    const rate = pick(RATECODE, random());
+    total[i] = round2(f + extra[i]! + mta[i]! + t + tolls[i]! + improvement[i]! + congestion[i]! + airport[i]!);
     if (riders === null) { missing++; continue; }
     valid[i >> 3]! |= 1 << (i & 7);
-    if (passengers instanceof Float64Array) { passengers[i] = riders; (ratecode as Float64Array)[i] = 1; } else { passengers[i] = BigInt(riders); (ratecode as BigInt64Array)[i] = 1n; }
+    if (passengers instanceof Float64Array) { passengers[i] = riders; (ratecode as Float64Array)[i] = rate; } else { passengers[i] = BigInt(riders); (ratecode as BigInt64Array)[i] = BigInt(rate); }
   }
   const vendor = new Int32Array(n);
   for (let i = 0; i < n; i++) vendor[i] = 1 + Math.floor(random() * 2);
@@ -124,8 +156,8 @@ function rowGroup(l: Layout, n: number, random: () => number, startMicros: numbe
     withNulls(l.count, passengers, valid, missing), plain(new Float64(), distance), withNulls(l.count, ratecode, valid.slice(), missing),
     makeData({ type: new Utf8(), length: n, nullCount: 0, valueOffsets: flagOffsets, data: flags }),
     plain(new Int32(), pu), plain(new Int32(), dropZone), plain(new Int64(), payment),
-    plain(new Float64(), fare), constant(n, 1), constant(n, 0.5), plain(new Float64(), tip), constant(n, 0), constant(n, 1),
-    plain(new Float64(), total), constant(n, 2.5), plain(new Float64(), airport),
+    plain(new Float64(), fare), plain(new Float64(), extra), plain(new Float64(), mta), plain(new Float64(), tip), plain(new Float64(), tolls),
+    plain(new Float64(), improvement), plain(new Float64(), total), plain(new Float64(), congestion), plain(new Float64(), airport),
   ];
   return new RecordBatch(l.schema, makeData({ type: new Struct(l.fields), length: n, nullCount: 0, children }));
 }
