@@ -185,6 +185,9 @@ export class KafkaProcessor {
   }
 
   async #commitNow(force: boolean): Promise<void> {
+    // A failed processor records no more progress: the failure may have taken acknowledged rows
+    // with it (a warehouse thread that died with its open transaction), whatever pendingFrom says now.
+    if (this.#failure) return;
     // What is done now, with each partition's warehouse checkpoint and pending batch, read together
     // before any await: messages finishing while this commit runs may sit in the warehouse's next
     // open transaction.

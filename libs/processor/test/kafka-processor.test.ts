@@ -133,3 +133,14 @@ t.test('stop syncs the warehouse and commits every completed message', async (t)
   t.same(commits, [{ offset: '2', durable: ['0', '1'] }]);
   t.same(events, ['sync [0,1]', 'commit 2']);
 });
+
+t.test('after a failure, commits record no more progress', async (t) => {
+  const { processor, accept, fill, commits } = await world(t);
+  await accept(0);
+  fill();
+  processor.noteError(new Error('the warehouse thread ended'), 'test');
+  t.ok(processor.failure, 'a non-retryable error is fatal');
+  await processor.commit();
+  await processor.commit({ sync: true });
+  t.same(commits, [], 'nothing committed, though message 0 is durable');
+});

@@ -55,7 +55,7 @@ function unavailable(what: string, error: unknown): AppError {
  * at a time and appended (duckdb-chunks.ts: no file, no Parquet in between) in the same
  * transaction as its (partition, offset) marker, so a repeated batch is seen and skipped:
  * exactly-once without checkpoints. Batches gather in one open transaction (groupRows), durable
- * when it commits: callers sync() before they record progress past a batch.
+ * when it commits: callers record progress only below pendingFrom, or sync() first.
  */
 export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
   const options = duckDbWarehouseOptions(input);
