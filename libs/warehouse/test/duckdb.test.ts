@@ -87,6 +87,40 @@ t.test('schema: missing nullable columns are added, a changed type is refused', 
   t.equal(columns.length, 1, 'a missing NULLABLE column is added back');
 });
 
+t.test('a new database file is written for the configured DuckDB version (default v1.5.0); an existing file keeps its own', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'taxi-duckdb-storage-'));
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }); });
+  const storageTag = async (path: string): Promise<unknown> => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    try {
+      await c.run(`ATTACH '${path}' AS f (READ_ONLY)`);
+      const [row] = (await c.runAndReadAll("SELECT tags['storage_version'] AS v FROM duckdb_databases() WHERE database_name = 'f'")).getRowObjectsJson();
+      return row?.v;
+    } finally {
+      c.closeSync();
+      instance.closeSync();
+    }
+  };
+  const opened = async (path: string, storageVersion?: string): Promise<void> => {
+    const w = duckDbWarehouse({ path, ...(storageVersion ? { storageVersion } : {}) });
+    await w.connect();
+    await w.close();
+  };
+  await opened(join(dir, 'new.duckdb'));
+  t.equal(await storageTag(join(dir, 'new.duckdb')), 'v1.5.0+', 'the default: files need DuckDB 1.5 or later');
+  await opened(join(dir, 'old.duckdb'), 'v0.10.2');
+  t.equal(await storageTag(join(dir, 'old.duckdb')), 'v1.0.0+', 'DuckDB\'s own default, for older readers');
+  await opened(join(dir, 'old.duckdb'));
+  t.equal(await storageTag(join(dir, 'old.duckdb')), 'v1.0.0+', 'reopened with the default, an existing file keeps its format');
+
+  const unknown = duckDbWarehouse({ path: join(dir, 'unknown.duckdb'), storageVersion: 'v9.0.0' });
+  await t.rejects(unknown.connect(), {
+    code: 'TAXI_ERR_CONFIG_INVALID', retryable: false, message: /^warehouse\.duckdb\.storageVersion: DuckDB v\d+\.\d+\.\d+ cannot write files for v9\.0\.0/,
+  }, 'a version this DuckDB does not know: a configuration error naming the setting, not a retryable outage');
+  t.throws(() => duckDbWarehouse({ path: join(dir, 'x.duckdb'), storageVersion: '1.5' }), { code: 'TAXI_ERR_CONFIG_INVALID' }, 'not a version at all: refused by the options');
+});
+
 t.test('DuckDB runs with the configured memory limit and threads (defaults: 256 MiB, one thread)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'taxi-duckdb-settings-'));
   t.teardown(() => { rmSync(dir, { recursive: true, force: true }); });
