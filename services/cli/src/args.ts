@@ -16,7 +16,6 @@ export function parseCommandArgs<T extends Options>(command: string, args: reado
 /** A command of the `taxi` CLI: `run` returns the process exit code. */
 export interface Command {
   readonly name: string;
-  readonly summary: string;
   readonly usage: string;
   run(args: readonly string[]): Promise<number>;
 }

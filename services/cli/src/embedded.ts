@@ -3,11 +3,11 @@
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { memoryBus } from '../../../libs/bus/src/index.js';
+import { memoryBus } from '../../../libs/bus/src/memory.js';
 import { AppError } from '../../../libs/errors/src/index.js';
 import { defaultTopics, ingestMonth } from '../../../libs/ingest/src/index.js';
 import type { IngestProgress } from '../../../libs/ingest/src/index.js';
-import { localDirObjectStore } from '../../../libs/objectstore/src/index.js';
+import { localDirObjectStore } from '../../../libs/objectstore/src/local-dir.js';
 import { parquetCodec } from '../../../libs/parquet/src/index.js';
 import type { ParquetOptions } from '../../../libs/parquet/src/index.js';
 import { checkConservation, fileDeadLetters, Pipeline } from '../../../libs/processor/src/index.js';
@@ -15,7 +15,7 @@ import { monthKey } from '../../../libs/schema/src/month.js';
 import type { MonthRef } from '../../../libs/schema/src/month.js';
 import { ParquetSink } from '../../../libs/sinks/src/index.js';
 import { localFileSource } from '../../../libs/source/src/index.js';
-import { duckDbWarehouseOnThread } from '../../../libs/warehouse/src/index.js';
+import { duckDbWarehouseOnThread } from '../../../libs/warehouse/src/duckdb-thread.js';
 
 export interface EmbeddedRunOptions {
   readonly ref: MonthRef;

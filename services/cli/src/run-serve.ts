@@ -10,7 +10,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { messageOf } from '../../../libs/errors/src/index.js';
 import { buildHttpApp, registerDashboard } from '../../../libs/telemetry/src/index.js';
 import type { DashboardWarehouse } from '../../../libs/telemetry/src/index.js';
-import { duckDbWarehouse } from '../../../libs/warehouse/src/index.js';
+import { duckDbWarehouse } from '../../../libs/warehouse/src/duckdb.js';
 
 export interface ServeRunOptions {
   /** The run's output folder: taxi.duckdb and dlq/ are read from there. */

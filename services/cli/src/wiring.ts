@@ -1,36 +1,20 @@
 // Composition: builds the adapters a command needs from the validated config. Only services wire.
-import { pino } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+// The cloud adapters are imported when configured: their clients (the Google Cloud libraries and
+// their protobufs) take a few hundred milliseconds to load.
 import type { Logger } from 'pino';
 import { kafkaBus, memoryBus } from '../../../libs/bus/src/index.js';
 import type { Bus } from '../../../libs/bus/src/index.js';
 import { loadConfig } from '../../../libs/config/src/index.js';
 import type { ServiceConfig } from '../../../libs/config/src/index.js';
 import { AppError } from '../../../libs/errors/src/index.js';
-import { gcsObjectStore, localDirObjectStore } from '../../../libs/objectstore/src/index.js';
+import { localDirObjectStore } from '../../../libs/objectstore/src/local-dir.js';
 import type { ObjectStore } from '../../../libs/objectstore/src/index.js';
 import { tlcFileName } from '../../../libs/schema/src/month.js';
 import type { MonthRef } from '../../../libs/schema/src/month.js';
 import { httpSource, localFileSource } from '../../../libs/source/src/index.js';
 import type { Source } from '../../../libs/source/src/index.js';
-import { bigQueryWarehouse, duckDbWarehouseOnThread } from '../../../libs/warehouse/src/index.js';
+import { duckDbWarehouseOnThread } from '../../../libs/warehouse/src/duckdb-thread.js';
 import type { Warehouse } from '../../../libs/warehouse/src/index.js';
-
-/** The CLI logs JSON to stderr (stdout carries the command's result). */
-export function cliLogger(config: Readonly<ServiceConfig>, name = 'taxi-cli'): Logger {
-  return logger(config.log, name);
-}
-
-/**
- * pino to stderr: JSON lines, or pretty lines on a terminal (log.format auto) or when asked.
- * Synchronous: a CLI exits right after its last line, and an async destination would drop it.
- */
-export function logger(log: Readonly<ServiceConfig['log']>, name: string): Logger {
-  const options = { level: log.level, base: { service: name } };
-  const pretty = log.format === 'pretty' || (log.format === 'auto' && process.stderr.isTTY);
-  if (!pretty) return pino(options, pino.destination({ fd: 2, sync: true }));
-  return pino(options, PinoPretty({ destination: 2, sync: true, colorize: process.stderr.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
-}
 
 /** A service config whose bus is Kafka. */
 export type KafkaServiceConfig = Readonly<ServiceConfig> & { readonly bus: { readonly kind: 'kafka'; readonly kafka: NonNullable<ServiceConfig['bus']['kafka']> } };
@@ -53,13 +37,13 @@ export function buildBus(config: Readonly<ServiceConfig>, log: Logger): Bus {
   return memoryBus();
 }
 
-export function buildStore(config: Readonly<ServiceConfig>): ObjectStore {
-  if (config.objectStore.kind === 'gcs' && config.objectStore.gcs) return gcsObjectStore(config.objectStore.gcs);
+export async function buildStore(config: Readonly<ServiceConfig>): Promise<ObjectStore> {
+  if (config.objectStore.kind === 'gcs' && config.objectStore.gcs) return (await import('../../../libs/objectstore/src/gcs.js')).gcsObjectStore(config.objectStore.gcs);
   return localDirObjectStore(config.objectStore.local);
 }
 
-export function buildWarehouse(config: Readonly<ServiceConfig>): Warehouse {
-  if (config.warehouse.kind === 'bigquery' && config.warehouse.bigquery) return bigQueryWarehouse(config.warehouse.bigquery);
+export async function buildWarehouse(config: Readonly<ServiceConfig>): Promise<Warehouse> {
+  if (config.warehouse.kind === 'bigquery' && config.warehouse.bigquery) return (await import('../../../libs/warehouse/src/bigquery.js')).bigQueryWarehouse(config.warehouse.bigquery);
   return duckDbWarehouseOnThread(config.warehouse.duckdb);
 }
 

@@ -6,7 +6,8 @@ import { parseMonthRef } from '../../../../libs/schema/src/month.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
 import { formatRate, progressLine } from '../progress.js';
-import { buildBus, buildSource, buildStore, cliLogger, loadKafkaConfig } from '../wiring.js';
+import { buildBus, buildSource, buildStore, loadKafkaConfig } from '../wiring.js';
+import { cliLogger } from '../logging.js';
 
 const usage = `Usage: taxi ingest --service S --month YYYY-MM [--source URL|PATH] [--force] [--brokers LIST] [--config FILE] [--json]
 
@@ -25,7 +26,6 @@ transaction (all of the month, or none of it).
 
 export const ingestCommand: Command = {
   name: 'ingest',
-  summary: 'ingest one month into Kafka with its manifest record',
   usage,
   async run(args) {
     const { values } = parseCommandArgs('ingest', args, {
@@ -38,7 +38,7 @@ export const ingestCommand: Command = {
     const config = loadKafkaConfig('ingest', values, 'writes to Kafka', '`taxi run` runs the whole pipeline in-process');
     const log = cliLogger(config);
     const bus = buildBus(config, log);
-    const store = buildStore(config);
+    const store = await buildStore(config);
     const codec = parquetCodec(config.parquet);
     const bar = progressLine(process.stderr.isTTY);
     const started = performance.now();

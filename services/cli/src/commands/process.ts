@@ -8,7 +8,8 @@ import { buildHttpApp, processorMetrics, registerDashboard, sumRejected } from '
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
 import { processorHealth } from '../processor-health.js';
-import { buildBus, buildStore, buildWarehouse, cliLogger, loadKafkaConfig } from '../wiring.js';
+import { buildBus, buildStore, buildWarehouse, loadKafkaConfig } from '../wiring.js';
+import { cliLogger } from '../logging.js';
 
 const usage = `Usage: taxi process [--brokers LIST] [--config FILE] [--exit-when-idle SECONDS]
 
@@ -23,7 +24,6 @@ SIGTERM/SIGINT: stop fetching, drain, write open files, commit, exit 0.
 
 export const processCommand: Command = {
   name: 'process',
-  summary: 'run a processor: raw topic -> worker pool -> Parquet + warehouse',
   usage,
   async run(args) {
     const { values } = parseCommandArgs('process', args, {
@@ -35,7 +35,7 @@ export const processCommand: Command = {
     const log = cliLogger(config).child({ component: 'processor' });
     const { groupId } = config.processor;
     const bus = buildBus({ ...config, bus: { ...config.bus, kafka: { ...config.bus.kafka, transactionalId: `${groupId}-dlq-${hostname()}-${process.pid}`, transactionTimeoutMs: DEAD_LETTER_TRANSACTION_TIMEOUT_MS } } }, log);
-    const store = buildStore(config);
+    const store = await buildStore(config);
     const codec = parquetCodec(config.parquet);
     // DuckDB runs on a thread of its own (duckdb-thread.ts), as in taxi run and replay: it paces
     // the processor on this one. Measured on a month (bench, compiled, 2 runs each): process-1
@@ -43,7 +43,7 @@ export const processCommand: Command = {
     // 22.9 / 22.1 s; its price is memory, peak RSS 1,239 / 1,288 / 1,370 MiB at 1× / 2× / 4× a month
     // (bench --scope memory) against 1,108 / 1,140 / 1,170 MiB in this thread (the harness on b742a42),
     // under the 1.5 GiB it must stay below.
-    const warehouse = buildWarehouse(config);
+    const warehouse = await buildWarehouse(config);
     await Promise.all([bus.connect(), store.connect(), warehouse.connect()]);
     await bus.ensureTopics([{ name: config.topics.dlq, partitions: config.topics.rawPartitions }]);
     const parquet = new ParquetSink(store, codec, config.sinks.parquet, log.child({ component: 'parquet-sink' }),

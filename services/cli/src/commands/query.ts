@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../../../libs/errors/src/index.js';
-import { duckDbWarehouse } from '../../../../libs/warehouse/src/index.js';
+import { duckDbWarehouse } from '../../../../libs/warehouse/src/duckdb.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
 
@@ -15,7 +15,6 @@ The processed trips are in table trips.
 
 export const queryCommand: Command = {
   name: 'query',
-  summary: 'run SQL on the embedded warehouse (table trips)',
   usage,
   async run(args) {
     const { values, positionals } = parseCommandArgs('query', args, {

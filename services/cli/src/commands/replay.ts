@@ -11,7 +11,8 @@ import { buildHttpApp, readiness } from '../../../../libs/telemetry/src/index.js
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
 import { progressLine } from '../progress.js';
-import { buildBus, buildStore, buildWarehouse, cliLogger, loadKafkaConfig } from '../wiring.js';
+import { buildBus, buildStore, buildWarehouse, loadKafkaConfig } from '../wiring.js';
+import { cliLogger } from '../logging.js';
 
 const usage = `Usage: taxi replay --service S --month YYYY-MM [--brokers LIST] [--config FILE] [--no-serve] [--json]
 
@@ -32,7 +33,6 @@ outage; run it again if it was interrupted. The live processors must have proces
 
 export const replayCommand: Command = {
   name: 'replay',
-  summary: "replay a month by topic offset and replace its outputs",
   usage,
   async run(args) {
     const { values } = parseCommandArgs('replay', args, {
@@ -46,9 +46,9 @@ export const replayCommand: Command = {
     const log = cliLogger(config).child({ component: 'replay' });
     const month = monthKey(ref);
     const bus = buildBus({ ...config, bus: { ...config.bus, kafka: { ...config.bus.kafka, transactionalId: `taxi-replay-${ref.service}-${month}-${hostname()}-${process.pid}`, transactionTimeoutMs: DEAD_LETTER_TRANSACTION_TIMEOUT_MS } } }, log);
-    const store = buildStore(config);
+    const store = await buildStore(config);
     const codec = parquetCodec(config.parquet);
-    const warehouse = buildWarehouse(config);
+    const warehouse = await buildWarehouse(config);
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'taxi_replay_' });
     const metrics = replayMetrics(registry, ref);

@@ -9,8 +9,7 @@ import type { Command } from '../args.js';
 import { runEmbedded } from '../embedded.js';
 import type { EmbeddedRunResult } from '../embedded.js';
 import { progressLine } from '../progress.js';
-import { serveRun } from '../run-serve.js';
-import { logger } from '../wiring.js';
+import { logger } from '../logging.js';
 
 const SAMPLES_DIR = fileURLToPath(new URL('../../../../data/samples/', import.meta.url));
 const DEFAULT_MONTH: MonthRef = { service: 'green', year: 2024, month: 1 };
@@ -35,7 +34,6 @@ shipped real month (data/samples/${tlcFileName(DEFAULT_MONTH)}). Running a month
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run the whole pipeline embedded on one month (default: the shipped real month)',
   usage,
   async run(args) {
     const { values } = parseCommandArgs('run', args, {
@@ -58,7 +56,10 @@ export const runCommand: Command = {
       onProgress: (p) => { bar.update(p.phase === 'ingest' ? `ingesting ${p.rows.toLocaleString('en-US')} rows` : `processing ${p.rows.toLocaleString('en-US')} / ${p.total.toLocaleString('en-US')} rows`); },
     }).finally(() => { bar.done(); });
     process.stdout.write(values.json ? `${JSON.stringify(jsonSummary(result))}\n` : formatSummary(ref, path, poolSize, result));
-    return http ? serveRun({ outDir: values.out, ...http, status: { service: ref.service, month: monthKey(ref), source: path, summary: jsonSummary(result) } }) : 0;
+    if (!http) return 0;
+    // The dashboard's server (fastify, prom-client) is loaded only when asked for.
+    const { serveRun } = await import('../run-serve.js');
+    return serveRun({ outDir: values.out, ...http, status: { service: ref.service, month: monthKey(ref), source: path, summary: jsonSummary(result) } });
   },
 };
 

@@ -6,7 +6,8 @@ import { buildHttpApp, ingestorMetrics } from '../../../../libs/telemetry/src/in
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
 import { ingestorHealth } from '../ingestor-health.js';
-import { buildBus, buildStore, cliLogger, loadKafkaConfig } from '../wiring.js';
+import { buildBus, buildStore, loadKafkaConfig } from '../wiring.js';
+import { cliLogger } from '../logging.js';
 
 /** Beyond ingestor.drainTimeoutMs, the time an aborted month and the connections get to close. */
 const CLOSE_GRACE_MS = 30_000;
@@ -30,7 +31,6 @@ after ingestor.drainTimeoutMs), exit 0.
 
 export const serveIngestorCommand: Command = {
   name: 'serve-ingestor',
-  summary: 'run the ingestor service: discover published months on a schedule and ingest them',
   usage,
   async run(args) {
     const { values } = parseCommandArgs('serve-ingestor', args, {
@@ -40,7 +40,7 @@ export const serveIngestorCommand: Command = {
     const config = loadKafkaConfig('serve-ingestor', values, 'writes to Kafka');
     const log = cliLogger(config);
     const bus = buildBus(config, log);
-    const store = buildStore(config);
+    const store = await buildStore(config);
     const codec = parquetCodec(config.parquet);
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'taxi_ingestor_' });
