@@ -178,7 +178,7 @@ function mdStages(r: Results): string[] {
     ...(r.stages.length === 0 ? ['Not measured in this run (the e2e, decode and sinks scopes give it).'] : [
       '| stage | seconds | share of e2e | measured by |', '| --- | ---: | ---: | --- |',
       ...r.stages.map((st) => `| ${esc(st.stage.replace(/^ {2}/, '&nbsp;&nbsp;'))} | ${fixed(st.seconds, 2)} | ${st.share === null ? '' : `${fixed(100 * st.share, 0)}%`} | ${esc(st.from)} |`),
-      '', 'Rows inside the e2e path come from its own two children; the pieces marked "of which" were measured alone by other scopes, so they do not add up exactly.',
+      '', 'Rows inside the e2e path come from its own two children; the pieces marked "of which" were measured alone by other scopes. In the processor the two sinks run side by side, each on threads of its own, beside the transform workers, so the times they take alone overlap within its wall and may add up to more than it: the rest (consume, IPC decode, transform, dead letters, commits) cannot be had by difference.',
     ]), '',
   ];
 }
