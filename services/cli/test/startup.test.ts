@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import t from 'tap';
+import { cliEnv } from '../../../test/helpers/cli-env.js';
 
 const exec = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -17,7 +18,8 @@ async function loadedPackages(module: string, then = ''): Promise<Set<string>> {
     ${then}
     const names = Object.keys(createRequire(import.meta.url).cache).map((f) => f.match(/node_modules\\/((?:@[^/]+\\/)?[^/]+)/)?.[1]).filter(Boolean);
     process.stdout.write(JSON.stringify([...new Set(names)]));`;
-  const { stdout } = await exec(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root });
+  // Coverage off in the child (cliEnv): its tsx output would garble the report's ranges.
+  const { stdout } = await exec(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, env: cliEnv() });
   return new Set(JSON.parse(stdout) as string[]);
 }
 
