@@ -129,13 +129,15 @@ cmd_start() {
   cmd_install
   mkdir -p "$state/uploads"
   local t0; t0=$(now_ms)
+  # serialized.py: bqemulator's own CLI, with its DuckDB use serialised across threads (a query
+  # beside an append deadlocks it otherwise; the file says how that was seen).
   # Avro load/extract would need another DuckDB extension download: off. Tracing off.
   # The emulator handles SIGTERM (stop) with a clean shutdown.
   HOME=$duckdb_home \
     BQEMU_ENABLE_FORMAT_EXTENSIONS=false \
     BQEMU_TRACING_ENABLED=false \
     BQEMU_UPLOAD_STAGING_DIR=$state/uploads \
-    "$venv/bin/bqemulator" start --ephemeral \
+    "$venv/bin/python" "$here/bigquery/serialized.py" start --ephemeral \
     --rest-host 127.0.0.1 --rest-port "$BQ_PORT" \
     --grpc-host 127.0.0.1 --grpc-port "$BQ_GRPC_PORT" \
     --project "$BQ_PROJECT" --log-level warning --log-format console \
