@@ -86,6 +86,8 @@ const IMPROVEMENT: Shares = [[1, 0.986], [0.3, 0.008], [0, 0.006]];
 const CONGESTION: Shares = [[2.5, 0.9], [0, 0.1]];
 const RATECODE: Shares = [[1, 0.94], [2, 0.035], [5, 0.01], [99, 0.01], [3, 0.003], [4, 0.002]];
 const round2 = (v: number): number => Math.round(v * 100) / 100;
+/** An amount with the row's sign (-1 on a refund), never -0. */
+const signed = (v: number, sign: number): number => (v === 0 ? 0 : v * sign);
 
 /**
  * One row group of `n` rows. The draws from `random` happen per row (dirt, pickup, duration,
@@ -117,10 +119,10 @@ function rowGroup(l: Layout, n: number, random: () => number, startMicros: numbe
     const dirt = random();
     const pickupMicros = startMicros + Math.floor(random() * monthMicros) + (dirt < 0.002 ? -3 * DAY_MICROS : 0);
     const minutes = Math.max(1, -Math.log(1 - random()) * 14);
-    const d = dirt > 0.995 ? 0 : Math.round(minutes * (0.1 + random() * 0.3) * 100) / 100;
+    const d = dirt > 0.995 ? 0 : round2(minutes * (0.1 + random() * 0.3));
     const sign = dirt > 0.003 && dirt < 0.006 ? -1 : 1; // a refund: every amount negative
-    const f = Math.round((3 + d * 2.5 + minutes * 0.5) * sign * 100) / 100;
-    const t = random() < 0.6 ? Math.round(f * random() * 0.3 * 100) / 100 : 0;
+    const f = round2((3 + d * 2.5 + minutes * 0.5) * sign);
+    const t = random() < 0.6 ? round2(f * random() * 0.3) : 0;
     const duration = Math.round(minutes * 60_000_000) * (dirt > 0.006 && dirt < 0.008 ? -1 : 1);
     const zone = 1 + Math.floor(random() * (dirt > 0.99 ? 265 : 263));
     pu[i] = zone;
@@ -132,14 +134,13 @@ function rowGroup(l: Layout, n: number, random: () => number, startMicros: numbe
     distance[i] = d;
     fare[i] = f;
     tip[i] = t;
-    const signed = (v: number): number => (v === 0 ? 0 : v * sign); // no -0
-    airport[i] = signed(zone === 132 || zone === 138 ? 1.75 : 0);
-    extra[i] = signed(pick(EXTRA, random()));
-    mta[i] = signed(pick(MTA_TAX, random()));
+    airport[i] = signed(zone === 132 || zone === 138 ? 1.75 : 0, sign);
+    extra[i] = signed(pick(EXTRA, random()), sign);
+    mta[i] = signed(pick(MTA_TAX, random()), sign);
     const tollDraw = random();
-    tolls[i] = signed(tollDraw < 0.973 ? 0 : tollDraw < 0.997 ? 6.94 : round2(3 + random() * 13));
-    improvement[i] = signed(pick(IMPROVEMENT, random()));
-    congestion[i] = signed(pick(CONGESTION, random()));
+    tolls[i] = signed(tollDraw < 0.973 ? 0 : tollDraw < 0.997 ? 6.94 : round2(3 + random() * 13), sign);
+    improvement[i] = signed(pick(IMPROVEMENT, random()), sign);
+    congestion[i] = signed(pick(CONGESTION, random()), sign);
     const rate = pick(RATECODE, random());
     total[i] = round2(f + extra[i]! + mta[i]! + t + tolls[i]! + improvement[i]! + congestion[i]! + airport[i]!);
     if (riders === null) { missing++; continue; }

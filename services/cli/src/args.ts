@@ -13,9 +13,8 @@ export function parseCommandArgs<T extends Options>(command: string, args: reado
   }
 }
 
-/** A command of the `taxi` CLI: `run` returns the process exit code. */
+/** A command of the `taxi` CLI (main.ts holds its name and summary): `run` returns the process exit code. */
 export interface Command {
-  readonly name: string;
   readonly usage: string;
   run(args: readonly string[]): Promise<number>;
 }

@@ -25,7 +25,6 @@ transaction (all of the month, or none of it).
   -h, --help         this text`;
 
 export const ingestCommand: Command = {
-  name: 'ingest',
   usage,
   async run(args) {
     const { values } = parseCommandArgs('ingest', args, {

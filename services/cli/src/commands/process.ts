@@ -23,7 +23,6 @@ SIGTERM/SIGINT: stop fetching, drain, write open files, commit, exit 0.
   --exit-when-idle SECONDS  stop gracefully after SECONDS with nothing left to read (batch use, tests)`;
 
 export const processCommand: Command = {
-  name: 'process',
   usage,
   async run(args) {
     const { values } = parseCommandArgs('process', args, {

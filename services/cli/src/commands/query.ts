@@ -14,7 +14,6 @@ The processed trips are in table trips.
   --json      one JSON object per row`;
 
 export const queryCommand: Command = {
-  name: 'query',
   usage,
   async run(args) {
     const { values, positionals } = parseCommandArgs('query', args, {

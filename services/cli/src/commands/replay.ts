@@ -32,7 +32,6 @@ outage; run it again if it was interrupted. The live processors must have proces
   -h, --help         this text`;
 
 export const replayCommand: Command = {
-  name: 'replay',
   usage,
   async run(args) {
     const { values } = parseCommandArgs('replay', args, {

@@ -33,7 +33,6 @@ shipped real month (data/samples/${tlcFileName(DEFAULT_MONTH)}). Running a month
   -h, --help         this text`;
 
 export const runCommand: Command = {
-  name: 'run',
   usage,
   async run(args) {
     const { values } = parseCommandArgs('run', args, {

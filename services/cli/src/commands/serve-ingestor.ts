@@ -30,7 +30,6 @@ after ingestor.drainTimeoutMs), exit 0.
   -h, --help      this text`;
 
 export const serveIngestorCommand: Command = {
-  name: 'serve-ingestor',
   usage,
   async run(args) {
     const { values } = parseCommandArgs('serve-ingestor', args, {
