@@ -42,7 +42,7 @@ export const duckDbWarehouseOptionsSchema = z.strictObject({
     .describe('the oldest DuckDB that must open a database file this adapter creates (DuckDB\'s storage_compatibility_version, read '
       + 'only when the file is created: an existing file keeps the format it has). DuckDB\'s own default, v0.10.2, keeps to the '
       + 'compression methods of that release; v1.5.0 lets it use the newer ones (DICT_FSST for strings). Measured on the processed '
-      + 'month, one thread: inserting it from an in-memory table took 6.2 s of CPU at v1.5.0 against 7.5 s at v0.10.2, for the '
+      + 'month, one thread: inserting it from an in-memory table took 6.2 s of CPU at v1.5.0 against 7.6 s at v0.10.2, for the '
       + 'same file size. Set an older version if an older duckdb must read the file.'),
 });
 export type DuckDbWarehouseInput = z.input<typeof duckDbWarehouseOptionsSchema>;
