@@ -25,6 +25,7 @@ import { headline, stages } from './lib/summary.js';
 import type { Ingested, RunResult, Scope, ScopeContext, SourceMonth } from './lib/types.js';
 import { baselineDuckdbScope } from './scopes/baseline-duckdb.js';
 import { baselinePandasScope } from './scopes/baseline-pandas.js';
+import { baselinePandasVectorisedScope } from './scopes/baseline-pandas-vectorised.js';
 import { baselinePolarsScope } from './scopes/baseline-polars.js';
 import { batchSizeScope } from './scopes/batch-size.js';
 import { codecsScope } from './scopes/codecs.js';
@@ -41,7 +42,7 @@ import { sinksScope } from './scopes/sinks.js';
 /** In the order they run: the baselines right after embedded, so that load on the machine is alike. */
 const SCOPES: readonly Scope[] = [
   decodeScope, codecsScope, ingestScope, process1Scope, process2Scope, replayScope, embeddedScope,
-  baselinePandasScope, baselineDuckdbScope, baselinePolarsScope, sinksScope, e2eScope, memoryScope, batchSizeScope,
+  baselinePandasScope, baselinePandasVectorisedScope, baselineDuckdbScope, baselinePolarsScope, sinksScope, e2eScope, memoryScope, batchSizeScope,
 ];
 const IDLE_SECONDS = 3;
 const RAW_PARTITIONS = 6;

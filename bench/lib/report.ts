@@ -131,6 +131,7 @@ function headlineRows(r: Results): [string, string][] {
     ['e2e: taxi ingest -> Kafka -> taxi process -> Parquet + DuckDB', r.e2eRowsPerSec === null ? 'not measured' : `${int(r.e2eRowsPerSec)} rows/s (${secs(r.e2eSeconds ?? Number.NaN)})`],
     ['ours: embedded taxi run', r.embeddedRowsPerSec === null ? 'not measured' : `${int(r.embeddedRowsPerSec)} rows/s (${secs(r.ourSeconds ?? Number.NaN)})`],
     baseline('Pandas (the old job)', r.pandasSeconds, r.ratios.pandasOverOurs),
+    baseline('Pandas (the old job, Total_squared vectorised)', r.pandasVectorisedSeconds, r.ratios.pandasVectorisedOverOurs),
     baseline('DuckDB (the same cleaning)', r.duckdbSeconds, r.ratios.duckdbOverOurs),
     baseline('Polars (the same cleaning)', r.polarsSeconds, r.ratios.polarsOverOurs),
     ['processor peak RSS, 1 month', r.peakRssBytes === null ? 'not measured' : `${mb(r.peakRssBytes)} (${r.peakRssFrom ?? '?'})`],
