@@ -9,5 +9,5 @@ import type { DecodeTask } from './decode-worker.js';
 const native = loadArrowRs();
 
 export default function decodeRowGroup(task: DecodeTask): Uint8Array {
-  return Piscina.move(ownBuffer(native.decodeRowGroup(task.path, task.rowGroup, task.batchRows))) as Uint8Array;
+  return Piscina.move(ownBuffer(native.decodeRowGroup(task.path, task.rowGroup, task.batchRows, task.rows?.offset, task.rows?.count))) as Uint8Array;
 }

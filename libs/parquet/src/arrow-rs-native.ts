@@ -9,8 +9,11 @@ import { AppError } from '../../errors/src/index.js';
 export interface ArrowRsNative {
   /** Arrow IPC streams of one schema -> one Parquet file of their rows, in order (row groups of at most rowGroupRows rows). */
   encodeParquet(streams: readonly Uint8Array[], compression: string, rowGroupRows: number, metadata: Record<string, string>, plainColumns: readonly string[]): Buffer;
-  /** One row group of a Parquet file -> Arrow IPC stream bytes, in batches of at most batchRows rows. */
-  decodeRowGroup(path: string, rowGroup: number, batchRows: number): Buffer;
+  /**
+   * One row group of a Parquet file (or its rows rowOffset..rowOffset+rowCount-1) -> Arrow IPC
+   * stream bytes, in batches of at most batchRows rows.
+   */
+  decodeRowGroup(path: string, rowGroup: number, batchRows: number, rowOffset?: number, rowCount?: number): Buffer;
 }
 
 /** From libs/parquet/src (or dist/libs/parquet/src in the image) to the built module. */

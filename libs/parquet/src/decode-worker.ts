@@ -5,17 +5,21 @@
 import { openAsBlob } from 'node:fs';
 import * as pq from 'parquet-wasm';
 import { Piscina } from 'piscina';
+import type { RowRange } from './types.js';
 
 export interface DecodeTask {
   readonly path: string;
   readonly rowGroup: number;
   readonly batchRows: number;
+  /** Only these rows of the row group (reader.ts has checked them against the footer). */
+  readonly rows?: RowRange;
 }
 
 export default async function decodeRowGroup(task: DecodeTask): Promise<Uint8Array> {
   const file = await pq.ParquetFile.fromFile(await openAsBlob(task.path));
   try {
-    const table = await file.read({ rowGroups: [task.rowGroup], batchSize: task.batchRows });
+    const range = task.rows ? { offset: task.rows.offset, limit: task.rows.count } : {};
+    const table = await file.read({ rowGroups: [task.rowGroup], batchSize: task.batchRows, ...range });
     const bytes = table.intoIPCStream();
     // Transfer, not copy: the IPC bytes are the largest thing a decode makes.
     return Piscina.move(bytes) as Uint8Array;

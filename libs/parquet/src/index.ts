@@ -9,4 +9,4 @@ export { DEFAULT_BATCH_ROWS, parquetWasmCodec } from './parquet-wasm.js';
 export type { ParquetWasmCodec, ParquetWasmOptions } from './parquet-wasm.js';
 export { polarsCodec } from './polars.js';
 export type { PolarsCodec, PolarsOptions } from './polars.js';
-export type { EncodeOptions, ParquetCodec, ParquetFileInfo, ParquetFileReader, RowGroupInfo } from './types.js';
+export type { EncodeOptions, ParquetCodec, ParquetFileInfo, ParquetFileReader, RowGroupInfo, RowRange } from './types.js';

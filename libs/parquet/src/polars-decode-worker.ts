@@ -8,7 +8,7 @@ import { movedAfterRelease } from './polars-gc.js';
 
 export interface PolarsDecodeTask {
   readonly path: string;
-  /** Index in the file of the row group's first row. */
+  /** Index in the file of the first row to read (the row group's, or of a range in it). */
   readonly firstRow: number;
   readonly numRows: number;
 }

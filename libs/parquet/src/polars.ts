@@ -34,8 +34,8 @@ async function openPolars(path: string, batchRows: number, decode: (task: Polars
   const firstRows: number[] = [];
   let rows = 0;
   for (const group of info.rowGroups) { firstRows.push(rows); rows += group.numRows; }
-  return rowGroupReader(info, async (index) => {
-    const ipc = await decode({ path, firstRow: firstRows[index] ?? 0, numRows: info.rowGroups[index]?.numRows ?? 0 });
+  return rowGroupReader(info, async (index, rows) => {
+    const ipc = await decode({ path, firstRow: (firstRows[index] ?? 0) + (rows?.offset ?? 0), numRows: rows?.count ?? info.rowGroups[index]?.numRows ?? 0 });
     return plainBatches(tableFromIPC(ipc), batchRows);
   });
 }

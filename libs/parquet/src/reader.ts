@@ -6,7 +6,7 @@ import type { Table } from 'apache-arrow';
 import { AppError, messageOf } from '../../errors/src/index.js';
 import { readFooter } from './footer.js';
 import type { DecodeTask } from './decode-worker.js';
-import type { ParquetFileInfo, ParquetFileReader } from './types.js';
+import type { ParquetFileInfo, ParquetFileReader, RowRange } from './types.js';
 
 /**
  * The size of a source file that exists and is a regular file.
@@ -53,10 +53,11 @@ export async function readFileInfo(path: string): Promise<ParquetFileInfo> {
 }
 
 /**
- * A reader over `info` whose row groups come from `decode`; a decode error becomes
- * TAXI_ERR_PARQUET_CORRUPT naming the file and the row group. A file of no rows is TAXI_ERR_PARQUET_EMPTY.
+ * A reader over `info` whose row groups (or row ranges of them) come from `decode`; a decode error,
+ * or fewer or more rows than the footer promises, becomes TAXI_ERR_PARQUET_CORRUPT naming the file,
+ * the row group and the range. A file of no rows is TAXI_ERR_PARQUET_EMPTY.
  */
-export function rowGroupReader(info: ParquetFileInfo, decode: (index: number) => Promise<Table>): ParquetFileReader {
+export function rowGroupReader(info: ParquetFileInfo, decode: (index: number, rows: RowRange | undefined) => Promise<Table>): ParquetFileReader {
   const { path } = info;
   if (info.numRows === 0) {
     throw new AppError('TAXI_ERR_PARQUET_EMPTY', `${path} holds no rows`, { context: { file: path } });
@@ -64,18 +65,28 @@ export function rowGroupReader(info: ParquetFileInfo, decode: (index: number) =>
   let closed = false;
   return {
     info,
-    async readRowGroup(index: number): Promise<Table> {
+    async readRowGroup(index: number, rows?: RowRange): Promise<Table> {
       if (closed) throw new Error(`readRowGroup(${index}) after close() on ${path}`);
-      if (!Number.isInteger(index) || index < 0 || index >= info.rowGroups.length) {
+      const group = info.rowGroups[index];
+      if (!Number.isInteger(index) || group === undefined) {
         throw new RangeError(`row group ${index} out of range: ${path} has ${info.rowGroups.length}`);
       }
-      try {
-        return await decode(index);
-      } catch (error) {
-        throw new AppError('TAXI_ERR_PARQUET_CORRUPT', `${path} row group ${index} cannot be decoded: ${messageOf(error)}`, {
-          cause: error, context: { file: path, rowGroup: index },
-        });
+      if (rows && !(Number.isInteger(rows.offset) && Number.isInteger(rows.count) && rows.offset >= 0 && rows.count >= 1 && rows.offset + rows.count <= group.numRows)) {
+        throw new RangeError(`rows ${rows.offset} to ${rows.offset + rows.count - 1} of row group ${index} out of range: it has ${group.numRows} (${path})`);
       }
+      const what = `${path} row group ${index}${rows ? ` rows ${rows.offset} to ${rows.offset + rows.count - 1}` : ''}`;
+      const context = { file: path, rowGroup: index, ...(rows ? { rowOffset: rows.offset, rowCount: rows.count } : {}) };
+      let table: Table;
+      try {
+        table = await decode(index, rows);
+      } catch (error) {
+        throw new AppError('TAXI_ERR_PARQUET_CORRUPT', `${what} cannot be decoded: ${messageOf(error)}`, { cause: error, context });
+      }
+      const expected = rows?.count ?? group.numRows;
+      if (table.numRows !== expected) {
+        throw new AppError('TAXI_ERR_PARQUET_CORRUPT', `${what} decoded to ${table.numRows} rows where the footer says ${expected}`, { context });
+      }
+      return table;
     },
     close(): void {
       closed = true;
@@ -88,5 +99,5 @@ export function rowGroupReader(info: ParquetFileInfo, decode: (index: number) =>
  * (parquet-wasm's and arrow-rs's).
  */
 export async function ipcRowGroupReader(path: string, decode: (task: DecodeTask) => Promise<Uint8Array>, batchRows: number): Promise<ParquetFileReader> {
-  return rowGroupReader(await readFileInfo(path), async (rowGroup) => tableFromIPC(await decode({ path, rowGroup, batchRows })));
+  return rowGroupReader(await readFileInfo(path), async (rowGroup, rows) => tableFromIPC(await decode({ path, rowGroup, batchRows, ...(rows ? { rows } : {}) })));
 }

@@ -16,15 +16,22 @@ export interface ParquetFileInfo {
   readonly rowGroups: readonly RowGroupInfo[];
 }
 
+/** Rows `offset` to `offset + count - 1` of a row group (0 is the row group's first row). */
+export interface RowRange {
+  readonly offset: number;
+  readonly count: number;
+}
+
 /** One open Parquet file, read one row group at a time so memory follows the row group, not the file. */
 export interface ParquetFileReader {
   readonly info: ParquetFileInfo;
   /**
-   * Decodes row group `index` into an Arrow table.
-   * Errors: TAXI_ERR_PARQUET_CORRUPT (not retryable) when the row group cannot be decoded; the error
-   * names the file and the row group.
+   * Decodes row group `index` into an Arrow table: all its rows, or only those of `rows` (the
+   * decoder stops after them; the rows before them are skipped, not handed out).
+   * Errors: RangeError for an index or a row range outside the file; TAXI_ERR_PARQUET_CORRUPT (not
+   * retryable) when the row group cannot be decoded, naming the file, the row group and the range.
    */
-  readRowGroup(index: number): Promise<Table>;
+  readRowGroup(index: number, rows?: RowRange): Promise<Table>;
   /** Releases the decoder's memory. Idempotent. */
   close(): void;
 }

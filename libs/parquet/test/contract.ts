@@ -87,6 +87,23 @@ export function parquetCodecContract(t: Test, codec: ParquetCodec, abilities: Co
     }
   });
 
+  t.test('reads a range of a row group\'s rows: the same rows as the whole group holds there', async (t) => {
+    const reader = await codec.open(green2024);
+    t.teardown(() => { reader.close(); });
+    const whole = await reader.readRowGroup(0);
+    const ids = (table: Table): string[] => ['lpep_pickup_datetime', 'PULocationID', 'total_amount', 'store_and_fwd_flag']
+      .map((name) => JSON.stringify(table.getChild(name)?.toArray(), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
+    for (const [offset, count] of [[0, 1_000], [1_000, 20_000], [56_550, 1], [0, 56_551], [65, 56_486]] as const) {
+      const part = await reader.readRowGroup(0, { offset, count });
+      t.equal(part.numRows, count, `rows ${offset}+${count}: that many rows`);
+      t.same(ids(part), ids(whole.slice(offset, offset + count)), `rows ${offset}+${count}: the whole group's values there`);
+      t.ok(part.batches.every((b) => b.numRows <= 65_536), 'decoded in bounded batches');
+    }
+    for (const rows of [{ offset: 56_551, count: 1 }, { offset: 0, count: 0 }, { offset: 56_000, count: 552 }, { offset: -1, count: 2 }, { offset: 1.5, count: 2 }]) {
+      await t.rejects(reader.readRowGroup(0, rows), { name: 'RangeError', message: /of row group 0 out of range: it has 56551/ }, `${JSON.stringify(rows)} is refused before any decoding`);
+    }
+  });
+
   t.test('bad files fail with a code naming the file', async (t) => {
     const dir = scratch(t);
     const empty = join(dir, 'empty.parquet');
@@ -118,6 +135,8 @@ export function parquetCodecContract(t: Test, codec: ParquetCodec, abilities: Co
     t.teardown(() => { reader.close(); });
     const err = await rejectsWithCode(t, reader.readRowGroup(0), 'TAXI_ERR_PARQUET_CORRUPT', /green_tripdata_2024-01\.parquet row group 0 cannot be decoded/);
     t.equal(err.context.rowGroup, 0);
+    const ranged = await rejectsWithCode(t, reader.readRowGroup(0, { offset: 100, count: 10 }), 'TAXI_ERR_PARQUET_CORRUPT', /green_tripdata_2024-01\.parquet row group 0 rows 100 to 109 cannot be decoded/);
+    t.match(ranged.context, { rowGroup: 0, rowOffset: 100, rowCount: 10 }, 'names the row range');
 
     // The decoder's panic stayed in its worker: the same codec still reads a good file.
     const good = await codec.open(green2024);

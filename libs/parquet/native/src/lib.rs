@@ -95,11 +95,23 @@ pub fn encode_parquet(
 }
 
 /// Decodes row group `row_group` of the Parquet file at `path` into Arrow IPC stream bytes, in
-/// record batches of at most `batch_rows` rows.
+/// record batches of at most `batch_rows` rows: the whole row group, or, given `row_offset` and
+/// `row_count`, only its rows `row_offset..row_offset + row_count` (the reader stops after them,
+/// and skips the rows before them without building batches of them).
 #[napi(catch_unwind)]
-pub fn decode_row_group(env: &Env, path: String, row_group: u32, batch_rows: u32) -> Result<BufferSlice<'_>> {
+pub fn decode_row_group(
+    env: &Env,
+    path: String,
+    row_group: u32,
+    batch_rows: u32,
+    row_offset: Option<u32>,
+    row_count: Option<u32>,
+) -> Result<BufferSlice<'_>> {
     if batch_rows == 0 {
         return Err(invalid("batchRows", "should be a positive integer, got 0"));
+    }
+    if row_count == Some(0) {
+        return Err(invalid("rowCount", "should be a positive integer, got 0"));
     }
     let open = |options: ArrowReaderOptions| {
         let file = File::open(&path).map_err(|e| invalid(&path, e))?;
@@ -115,12 +127,23 @@ pub fn decode_row_group(env: &Env, path: String, row_group: u32, batch_rows: u32
     if row_group as usize >= groups {
         return Err(invalid(&path, format!("row group {row_group} does not exist (the file has {groups})")));
     }
+    let rows = builder.metadata().row_group(row_group as usize).num_rows();
+    let offset = row_offset.unwrap_or(0) as i64;
+    let count = row_count.map_or(rows - offset, i64::from);
+    if offset + count > rows {
+        return Err(invalid(
+            &path,
+            format!("rows {offset}..{} of row group {row_group} asked for; it has {rows}", offset + count),
+        ));
+    }
     let schema = builder.schema().clone();
-    let reader = builder
+    let mut builder = builder
         .with_row_groups(vec![row_group as usize])
-        .with_batch_size(batch_rows as usize)
-        .build()
-        .map_err(|e| invalid(&path, e))?;
+        .with_batch_size(batch_rows as usize);
+    if row_offset.is_some() || row_count.is_some() {
+        builder = builder.with_offset(offset as usize).with_limit(count as usize);
+    }
+    let reader = builder.build().map_err(|e| invalid(&path, e))?;
     let mut out = Vec::new();
     let mut writer = StreamWriter::try_new(&mut out, &schema).map_err(|e| invalid("Arrow IPC stream", e))?;
     for batch in reader {
