@@ -1,10 +1,11 @@
 // Ingest on the real Kafka broker: the shipped real green months (2024-01, and 2022-02 with its
-// schema drift) and a synthetic multi-row-group yellow month with older years' drift. Each is
+// schema drift), a synthetic multi-row-group yellow month with older years' drift, and one whose
+// first row group is large enough to be decoded as a head and the rest (HEAD_ROWS). Each is
 // consumed back and checked: every row exactly once, canonical schema, headers, manifest ranges.
 import { join } from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
-import { ingestMonth, loadManifests, rawKey } from '../../libs/ingest/src/index.js';
+import { HEAD_ROWS, ingestMonth, loadManifests, rawKey } from '../../libs/ingest/src/index.js';
 import type { IngestProgress } from '../../libs/ingest/src/index.js';
 import { parquetWasmCodec } from '../../libs/parquet/src/index.js';
 import { canonicalSchema } from '../../libs/schema/src/canonical.js';
@@ -65,4 +66,32 @@ t.test('yellow, synthetic, 4 row groups, older years\' drift', async (t) => {
   const path = writeSyntheticYellowMonth(join(tempDir(t, 'taxi-yellow'), 'yellow_tripdata_2024-03.parquet'),
     { year: 2024, month: 3, rows: 120_000, rowGroupRows: 30_000, drift: true });
   await ingestAndCheck(t, path, 120_000, 2 * 1024 * 1024);
+});
+t.test('yellow, synthetic, a first row group decoded as its head and the rest: rows in place, in order', async (t) => {
+  const rows = 2 * HEAD_ROWS + 20_000;
+  const path = writeSyntheticYellowMonth(join(tempDir(t, 'taxi-yellow'), 'yellow_tripdata_2024-04.parquet'),
+    { year: 2024, month: 4, rows, rowGroupRows: 2 * HEAD_ROWS + 10_000 });
+  await ingestAndCheck(t, path, rows, 2 * 1024 * 1024);
+
+  // Each message holds the file's own rows from its firstRow on, on both sides of the head's end.
+  const topics = { ...uniqueTopics(2), maxMessageBytes: 2 * 1024 * 1024 };
+  const bus = await kafkaFor(t, topics);
+  const { manifest } = await ingestMonth(monthRefFromFileName(path)!, { source: localFileSource({ path }), store: await localStore(t), bus, codec, log: silentLog }, { topics });
+  const reader = await codec.open(path);
+  t.teardown(() => { reader.close(); });
+  t.same(reader.info.rowGroups.map((g) => g.numRows), [2 * HEAD_ROWS + 10_000, 10_000]);
+  const source = [await reader.readRowGroup(0), await reader.readRowGroup(1)];
+  const column = (name: string): Float64Array => Float64Array.from(source.flatMap((table) => [...(table.getChild(name)?.toArray() as Float64Array)]));
+  const [total, fare] = [column('total_amount'), column('fare_amount')];
+  const back = await readMonth(bus, manifest);
+  t.ok(back.some((m) => m.envelope.firstRow + m.envelope.rowCount === HEAD_ROWS), 'a message ends where the head ends');
+  t.ok(back.some((m) => m.envelope.firstRow === HEAD_ROWS && m.envelope.rowGroup === 0), 'and the next one of row group 0 starts there');
+  let mismatched = 0;
+  for (const { envelope, table } of back) {
+    const [t2, f2] = [table.getChild('total_amount')?.toArray() as Float64Array, table.getChild('fare_amount')?.toArray() as Float64Array];
+    for (let i = 0; i < envelope.rowCount; i++) {
+      if (t2[i] !== total[envelope.firstRow + i] || f2[i] !== fare[envelope.firstRow + i]) mismatched++;
+    }
+  }
+  t.equal(mismatched, 0, 'every row\'s total and fare are the source\'s at its index');
 });

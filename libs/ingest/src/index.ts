@@ -2,7 +2,7 @@ export { ContinuousIngestor, monthsBack } from './continuous.js';
 export type { ContinuousIngestDeps, ContinuousIngestSettings, CycleReport, IngestedMonth, IngestorStatus, MonthFailure } from './continuous.js';
 export { continuousIngestOptionsSchema } from './continuous-options.js';
 export type { ContinuousIngestOptions } from './continuous-options.js';
-export { ingestMonth, rawKey } from './ingest-month.js';
+export { HEAD_ROWS, ingestMonth, rawKey } from './ingest-month.js';
 export type { IngestDeps, IngestOptions, IngestProgress, IngestResult } from './ingest-month.js';
 export { decodeManifest, encodeManifest, loadManifests, manifestKey, manifestV1Schema } from './manifest-v1.js';
 export type { ManifestV1, PartitionRange } from './manifest-v1.js';

@@ -10,6 +10,8 @@ export interface NormalizeInput {
   /** Named in errors. */
   readonly file: string;
   readonly rowGroup: number;
+  /** Index in the row group of the table's first row, when the table is a range of it (0 by default): errors name rows of the row group. */
+  readonly firstRow?: number;
 }
 
 export interface NormalizeResult {
@@ -51,7 +53,7 @@ export function normalizeRowGroup(input: NormalizeInput): NormalizeResult {
   const unknownColumns = sourceNames.filter((name) => !used.has(name));
   const missingColumns = [...matches].filter(([, source]) => source === undefined).map(([field]) => field.name);
 
-  let firstRow = 0;
+  let firstRow = input.firstRow ?? 0;
   const batches = table.batches.map((batch) => {
     const children: Data[] = schema.fields.map((field) => {
       const source = matches.get(field);
