@@ -1,6 +1,7 @@
 """Baseline: the old flow's Pandas job (the Prefect flow this project replaces), on one month file.
 
-Usage: python old_pandas_job.py SPEC.json (see clean_spec.py; only source and output are read).
+Usage: python old_pandas_job.py SPEC.json (see clean_spec.py; only source, output and totalSquared
+are read).
 What it did: read the month with pandas.read_parquet, add Load_dt (the load time) and
 Total_squared (total_amount squared, by a list comprehension over the column: the team's record
 of the old flow, shared/notes/parquet-perf.md, says so), write it back with DataFrame.to_parquet,

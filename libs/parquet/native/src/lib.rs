@@ -130,7 +130,7 @@ pub fn decode_row_group(
     let rows = builder.metadata().row_group(row_group as usize).num_rows();
     let offset = row_offset.unwrap_or(0) as i64;
     let count = row_count.map_or(rows - offset, i64::from);
-    if offset + count > rows {
+    if count <= 0 || offset + count > rows {
         return Err(invalid(
             &path,
             format!("rows {offset}..{} of row group {row_group} asked for; it has {rows}", offset + count),
