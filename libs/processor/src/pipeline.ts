@@ -11,7 +11,8 @@ import type { ProcessorMetrics } from '../../telemetry/src/index.js';
 import type { Warehouse } from '../../warehouse/src/index.js';
 import type { DeadLetter, DeadLetterSink } from './dead-letter.js';
 import { unpackResult } from './transform-worker.js';
-import type { TransformTask, TransformTaskResult } from './transform-worker.js';
+import type { TransformTask, TransformTaskResult, TransformWorkerData } from './transform-worker.js';
+import { readZonesCsv } from '../../transform/src/index.js';
 
 /** Rows per month and outcome: the conservation law is rowsIn = rowsOut + sum(rejected). */
 export interface MonthCounts {
@@ -29,6 +30,8 @@ export interface PipelineDeps {
   readonly log: Logger;
   /** Worker threads transforming batches (default: available cores). */
   readonly poolSize?: number;
+  /** The taxi zone lookup (default: the shipped data/samples/taxi_zone_lookup.csv). */
+  readonly zonesPath?: string;
   /** Counters and the batch latency histogram (taxi_processor_*). */
   readonly metrics?: ProcessorMetrics;
   /** Called after each message is durable in both sinks and the DLQ. */
@@ -47,11 +50,15 @@ export class Pipeline {
   readonly #chains = new Map<string, Promise<void>>();
   readonly counts = new Map<string, MonthCounts>();
 
+  /** Errors: TAXI_ERR_ZONES_UNREADABLE when the zone lookup cannot be read (before any worker starts). */
   constructor(deps: PipelineDeps) {
     this.#deps = deps;
     const threads = deps.poolSize ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`processor.poolSize should be a positive integer, got ${threads}`);
-    this.#pool = new Piscina({ ...poolWorkerModule(new URL('./transform-worker.ts', import.meta.url)), minThreads: threads, maxThreads: threads, idleTimeout: 30_000 });
+    // Read here, once: a lookup that is missing stops the pipeline at its start, where a read in
+    // each worker would fail every message and send the month to the DLQ whole.
+    const workerData: TransformWorkerData = { zonesCsv: readZonesCsv(deps.zonesPath) };
+    this.#pool = new Piscina({ ...poolWorkerModule(new URL('./transform-worker.ts', import.meta.url)), minThreads: threads, maxThreads: threads, idleTimeout: 30_000, workerData });
   }
 
   /** Share of the pool's capacity in use, 0-1 (for metrics and backpressure). */

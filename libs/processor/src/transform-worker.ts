@@ -1,13 +1,15 @@
 // Piscina task module: one raw message (envelope v1 + canonical Arrow IPC) -> processed Arrow IPC
-// plus its rejected rows. Pure CPU, no I/O. Errors come back as data: an Error's own fields (code)
-// do not survive the trip between threads.
+// plus its rejected rows. Pure CPU, no I/O: the zone lookup comes with the pool's workerData, read
+// and checked by the Pipeline on its own thread. Errors come back as data: an Error's own fields
+// (code) do not survive the trip between threads.
 import { RecordBatchStreamWriter, tableFromIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
+import { Piscina } from 'piscina';
 import { AppError, messageOf } from '../../errors/src/index.js';
 import { decodeEnvelope } from '../../envelope/src/index.js';
 import type { EnvelopeV1 } from '../../envelope/src/index.js';
 import { canonicalSchema } from '../../schema/src/canonical.js';
-import { loadZones, transformTable } from '../../transform/src/index.js';
+import { parseZones, transformTable } from '../../transform/src/index.js';
 import type { RejectReason, Zones } from '../../transform/src/index.js';
 
 export interface TransformTask {
@@ -66,7 +68,25 @@ export function unpackResult(packed: Uint8Array): TransformTaskResult {
   return meta.ok ? { ...meta, processed: packed.subarray(ipcStart(length)) } : meta;
 }
 
-let zones: Zones | undefined;
+/** What the Pipeline hands its pool's workers. */
+export interface TransformWorkerData {
+  /** The taxi zone lookup's text, checked to parse (readZonesCsv). */
+  readonly zonesCsv: string;
+}
+
+/**
+ * The zone lookup, parsed once when the worker loads (this module also loads in the Pipeline's
+ * thread, for unpackResult, which has no workerData). A worker without it fails to load, which
+ * rejects every task: the pipeline stops rather than sending messages to the DLQ for it.
+ */
+function workerZones(): Zones | undefined {
+  // Piscina's getters, read now: its module-level copies are taken whenever it first loads.
+  if (!Piscina.isWorkerThread) return undefined;
+  const csv = (Piscina.workerData as Partial<TransformWorkerData> | undefined)?.zonesCsv;
+  if (typeof csv !== 'string') throw new Error('the transform worker started without the zone lookup in its workerData (Pipeline passes it)');
+  return parseZones(csv);
+}
+const zones = workerZones();
 
 function jsonValue(value: unknown, isTimestamp: boolean): unknown {
   if (value === null || value === undefined) return null;
@@ -101,7 +121,7 @@ function transform(task: TransformTask): [Meta, Table?] {
       throw new AppError('TAXI_ERR_ENVELOPE_INVALID', `message value is not an Arrow IPC stream: ${messageOf(error)}`, { cause: error });
     }
     if (table.numRows !== envelope.rowCount) throw new AppError('TAXI_ERR_ENVELOPE_INVALID', `message holds ${table.numRows} rows, header 'row-count' says ${envelope.rowCount}`);
-    zones ??= loadZones();
+    if (!zones) throw new Error('transformMessage runs in the Pipeline\'s worker threads only');
     const out = transformTable(table, { service: envelope.service, month: envelope.month, firstRow: envelope.firstRow, loadDtMicros: Date.parse(envelope.ingestedAt) * 1000, zones });
     const rejects = out.rejects.map((r) => ({ row: r.row, reason: r.reason, values: rowValues(table, r.row - envelope.firstRow) }));
     return [{ ok: true, envelope, rowsOut: out.table.numRows, rejects }, out.table];

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -10,6 +10,7 @@ import { localDirObjectStore } from '../../objectstore/src/index.js';
 import { parquetWasmCodec } from '../../parquet/src/index.js';
 import { ParquetSink } from '../../sinks/src/index.js';
 import { localFileSource } from '../../source/src/index.js';
+import { SHIPPED_ZONES_CSV } from '../../transform/src/index.js';
 import { duckDbWarehouse } from '../../warehouse/src/index.js';
 import type { Warehouse } from '../../warehouse/src/index.js';
 import { canReadThreadPriorities, poolNice, startedSince, threadNices } from '../../workers/test/thread-priority.js';
@@ -95,6 +96,36 @@ t.test('a row the warehouse refuses goes to the DLQ with the warehouse\'s reason
   const counts = pipeline.counts.get('green/2024-01')!;
   t.doesNotThrow(() => { checkConservation('green 2024-01', counts); }, 'rows in = rows out + rejected, refused rows included');
   t.equal(counts.rejected.warehouse_rejected, messages);
+});
+
+t.test('a zone lookup that cannot be read stops the pipeline at its start, naming the file; a good one transforms', async (t) => {
+  const { dir, codec, bus, topics, store, ingest } = await world(t);
+  await ingest();
+  const parquet = new ParquetSink(store, codec, {}, log, () => undefined);
+  const warehouse = duckDbWarehouse({ path: join(dir, 'taxi.duckdb') });
+  await warehouse.connect();
+  t.teardown(() => warehouse.close());
+  const dlq = join(dir, 'dlq.jsonl');
+  const deps = { parquet, warehouse, deadLetters: fileDeadLetters(dlq), log, poolSize: 1 };
+  const missing = join(dir, 'nowhere', 'taxi_zone_lookup.csv');
+  t.throws(() => new Pipeline({ ...deps, zonesPath: missing }), { code: 'TAXI_ERR_ZONES_UNREADABLE', context: { file: missing }, message: new RegExp(`the taxi zone lookup ${missing} cannot be read: ENOENT`) });
+  const wrong = join(dir, 'zones.csv');
+  writeFileSync(wrong, 'id,name\n1,x\n');
+  t.throws(() => new Pipeline({ ...deps, zonesPath: wrong }), { code: 'TAXI_ERR_ZONES_UNREADABLE', message: /zones\.csv is not the TLC taxi zone lookup: taxi zone lookup: unexpected header 'id,name'/ });
+  t.notOk(existsSync(dlq), 'nothing reached the DLQ');
+
+  // A copy of the shipped lookup elsewhere: the workers enrich from what the pipeline read.
+  const copy = join(dir, 'lookup.csv');
+  const shipped = readFileSync(SHIPPED_ZONES_CSV, 'utf8');
+  t.match(shipped, /^43,Manhattan,Central Park,/m);
+  writeFileSync(copy, shipped.replace(/^43,Manhattan,Central Park,/m, '43,Manhattan,The Park,'));
+  const pipeline = new Pipeline({ ...deps, zonesPath: copy });
+  for await (const m of bus.readAll(topics.raw)) await pipeline.handle(m);
+  await parquet.close();
+  await pipeline.close();
+  const [row] = await warehouse.query('SELECT count(*) FILTER (WHERE pickup_zone = \'The Park\') AS park, count(*) FILTER (WHERE pickup_zone = \'Central Park\') AS central FROM trips');
+  t.ok(Number(row?.park) > 0, 'zones come from the lookup the pipeline was given');
+  t.equal(Number(row?.central), 0);
 });
 
 t.test('the transform pool\'s threads run at the lowered priority; the main thread, which writes to DuckDB here, at its own', { skip: !canReadThreadPriorities && 'no /proc/self/task' }, async (t) => {

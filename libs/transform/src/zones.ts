@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { AppError, messageOf } from '../../errors/src/index.js';
 
 /** The TLC taxi zone lookup, indexed by LocationID (1-265; 264/265 are Unknown / Outside of NYC). */
 export interface Zones {
@@ -28,6 +29,25 @@ export function parseZones(csv: string): Zones {
   return { borough, zone, maxId };
 }
 
+/**
+ * The lookup file's text, checked to parse.
+ * Errors: TAXI_ERR_ZONES_UNREADABLE (the file cannot be read, or is not the TLC's zone lookup), naming the file.
+ */
+export function readZonesCsv(path = SHIPPED_ZONES_CSV): string {
+  let csv: string;
+  try {
+    csv = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new AppError('TAXI_ERR_ZONES_UNREADABLE', `the taxi zone lookup ${path} cannot be read: ${messageOf(error)}`, { cause: error, context: { file: path } });
+  }
+  try {
+    parseZones(csv);
+  } catch (error) {
+    throw new AppError('TAXI_ERR_ZONES_UNREADABLE', `${path} is not the TLC taxi zone lookup: ${messageOf(error)}`, { cause: error, context: { file: path } });
+  }
+  return csv;
+}
+
 export function loadZones(path = SHIPPED_ZONES_CSV): Zones {
-  return parseZones(readFileSync(path, 'utf8'));
+  return parseZones(readZonesCsv(path));
 }
