@@ -121,8 +121,9 @@ interface Produced {
 
 /**
  * Rows of the first row group decoded on their own before the rest of it. Nothing is produced
- * before a decode ends, and the TLC writes row groups of about a million rows (0.6-0.9 s to decode
- * with arrow-rs here), so the first message would wait for a whole row group; with a head of this
+ * before a decode ends, and the TLC writes row groups of about a million rows (in `taxi run` of
+ * the synthetic month the decode thread was busy a second with the first one, its own start
+ * included), so the first message would wait for a whole row group; with a head of this
  * many rows it waits for them only, and the rest of the row group decodes while they are produced.
  * Later row groups decode while the one before them is produced, so they are read whole.
  */
