@@ -91,12 +91,12 @@ export function parquetCodecContract(t: Test, codec: ParquetCodec, abilities: Co
     const reader = await codec.open(green2024);
     t.teardown(() => { reader.close(); });
     const whole = await reader.readRowGroup(0);
-    const ids = (table: Table): string[] => ['lpep_pickup_datetime', 'PULocationID', 'total_amount', 'store_and_fwd_flag']
+    const columns = (table: Table): string[] => ['lpep_pickup_datetime', 'PULocationID', 'total_amount', 'store_and_fwd_flag']
       .map((name) => JSON.stringify(table.getChild(name)?.toArray(), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
     for (const [offset, count] of [[0, 1_000], [1_000, 20_000], [56_550, 1], [0, 56_551], [65, 56_486]] as const) {
       const part = await reader.readRowGroup(0, { offset, count });
       t.equal(part.numRows, count, `rows ${offset}+${count}: that many rows`);
-      t.same(ids(part), ids(whole.slice(offset, offset + count)), `rows ${offset}+${count}: the whole group's values there`);
+      t.same(columns(part), columns(whole.slice(offset, offset + count)), `rows ${offset}+${count}: the whole group's values there`);
       t.ok(part.batches.every((b) => b.numRows <= 65_536), 'decoded in bounded batches');
     }
     for (const rows of [{ offset: 56_551, count: 1 }, { offset: 0, count: 0 }, { offset: 56_000, count: 552 }, { offset: -1, count: 2 }, { offset: 1.5, count: 2 }]) {

@@ -12,7 +12,7 @@ import type { Warehouse } from '../../warehouse/src/index.js';
 import type { DeadLetter, DeadLetterSink } from './dead-letter.js';
 import { unpackResult } from './transform-worker.js';
 import type { TransformTask, TransformTaskResult, TransformWorkerData } from './transform-worker.js';
-import { readZonesCsv } from '../../transform/src/index.js';
+import { readZones } from '../../transform/src/index.js';
 
 /** Rows per month and outcome: the conservation law is rowsIn = rowsOut + sum(rejected). */
 export interface MonthCounts {
@@ -57,7 +57,7 @@ export class Pipeline {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`processor.poolSize should be a positive integer, got ${threads}`);
     // Read here, once: a lookup that is missing stops the pipeline at its start, where a read in
     // each worker would fail every message and send the month to the DLQ whole.
-    const workerData: TransformWorkerData = { zonesCsv: readZonesCsv(deps.zonesPath) };
+    const workerData: TransformWorkerData = { zonesCsv: readZones(deps.zonesPath).csv };
     this.#pool = new Piscina({ ...poolWorkerModule(new URL('./transform-worker.ts', import.meta.url)), minThreads: threads, maxThreads: threads, idleTimeout: 30_000, workerData });
   }
 

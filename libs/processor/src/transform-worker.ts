@@ -70,7 +70,7 @@ export function unpackResult(packed: Uint8Array): TransformTaskResult {
 
 /** What the Pipeline hands its pool's workers. */
 export interface TransformWorkerData {
-  /** The taxi zone lookup's text, checked to parse (readZonesCsv). */
+  /** The taxi zone lookup's text, checked to parse (readZones). */
   readonly zonesCsv: string;
 }
 

@@ -30,10 +30,10 @@ export function parseZones(csv: string): Zones {
 }
 
 /**
- * The lookup file's text, checked to parse.
+ * The lookup file, read and parsed: its text (for a thread that parses it again) and its zones.
  * Errors: TAXI_ERR_ZONES_UNREADABLE (the file cannot be read, or is not the TLC's zone lookup), naming the file.
  */
-export function readZonesCsv(path = SHIPPED_ZONES_CSV): string {
+export function readZones(path = SHIPPED_ZONES_CSV): { csv: string; zones: Zones } {
   let csv: string;
   try {
     csv = readFileSync(path, 'utf8');
@@ -41,13 +41,12 @@ export function readZonesCsv(path = SHIPPED_ZONES_CSV): string {
     throw new AppError('TAXI_ERR_ZONES_UNREADABLE', `the taxi zone lookup ${path} cannot be read: ${messageOf(error)}`, { cause: error, context: { file: path } });
   }
   try {
-    parseZones(csv);
+    return { csv, zones: parseZones(csv) };
   } catch (error) {
     throw new AppError('TAXI_ERR_ZONES_UNREADABLE', `${path} is not the TLC taxi zone lookup: ${messageOf(error)}`, { cause: error, context: { file: path } });
   }
-  return csv;
 }
 
 export function loadZones(path = SHIPPED_ZONES_CSV): Zones {
-  return parseZones(readZonesCsv(path));
+  return readZones(path).zones;
 }
