@@ -52,7 +52,7 @@ export function parquetFiles(objects: string): string[] {
 /** count, distinct trip ids and a content hash over the rows' key columns. */
 export interface Contents { readonly rows: number; readonly ids: number; readonly hash: string }
 
-const CONTENTS = 'SELECT count(*) AS rows, count(DISTINCT trip_id) AS ids, sum(hash(trip_id, total_amount, pickup_datetime, pickup_zone, tip_pct, "Load_dt") % 1000000007) AS h FROM';
+const CONTENTS = 'SELECT count(*) AS rows, count(DISTINCT trip_id) AS ids, sum(hash(trip_id, total_amount, pickup_datetime, pickup_zone::VARCHAR, tip_pct, "Load_dt") % 1000000007) AS h FROM';
 
 export async function contentsOf(source: { duckdb?: string[]; parquet?: string[] }): Promise<Contents> {
   const db = await DuckDBInstance.create(':memory:');

@@ -1,14 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DuckDBInstance, version } from '@duckdb/node-api';
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBEnumType, DuckDBInstance, version } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
 import { z } from 'zod';
 import { parseOptions } from '../../config/src/parse.js';
 import { AppError, messageOf } from '../../errors/src/index.js';
 import { PROCESSED_FIELDS } from '../../schema/src/processed.js';
 import type { ProcessedType } from '../../schema/src/processed.js';
 import { processedChunks } from './duckdb-chunks.js';
+import { ENUM_COLUMNS, EnumCodes, enumSeeds, enumSql, sortedValues } from './duckdb-enums.js';
 import type { TableColumn } from './duckdb-chunks.js';
 import { checkStagingName } from './staging.js';
 import type { Warehouse, WarehouseBatch, WriteOutcome } from './types.js';
@@ -88,10 +89,20 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
     return run;
   };
 
+  // A new table's type of each processed column: the ENUM columns' start with the services and the
+  // shipped zone lookup's names (read when a table or column is created).
+  let seeds: ReadonlyMap<string, readonly string[]> | undefined;
+  const newColumnType = (field: (typeof PROCESSED_FIELDS)[number]): string => {
+    if (!ENUM_COLUMNS.has(field.name)) return SQL_TYPE[field.type];
+    seeds ??= enumSeeds();
+    return enumSql(seeds.get(field.name) ?? []);
+  };
+
   async function ensureSchema(c: DuckDBConnection, name: string, markers: string): Promise<void> {
     const table = quote(name);
-    const columns = PROCESSED_FIELDS.map((f) => `${quote(f.name)} ${SQL_TYPE[f.type]}${f.mode === 'REQUIRED' ? ' NOT NULL' : ''}`);
-    await c.run(`CREATE TABLE IF NOT EXISTS ${table} (${columns.join(', ')})`);
+    const exists = (await c.runAndReadAll(`SELECT 1 FROM information_schema.tables WHERE table_schema = 'main' AND table_name = '${sqlString(name)}'`)).currentRowCount > 0;
+    const columns = exists ? [] : PROCESSED_FIELDS.map((f) => `${quote(f.name)} ${newColumnType(f)}${f.mode === 'REQUIRED' ? ' NOT NULL' : ''}`);
+    if (!exists) await c.run(`CREATE TABLE ${table} (${columns.join(', ')})`);
     await c.run(`CREATE TABLE IF NOT EXISTS ${quote(markers)} (partition_key VARCHAR NOT NULL, "offset" VARCHAR NOT NULL, row_count BIGINT NOT NULL, written_at TIMESTAMP NOT NULL, PRIMARY KEY (partition_key, "offset"))`);
     const existing = new Map((await c.runAndReadAll(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${name}'`))
       .getRowObjectsJson().map((r) => [r.column_name as string, r.data_type as string]));
@@ -99,9 +110,10 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
       const type = existing.get(field.name);
       if (type === undefined) {
         if (field.mode === 'REQUIRED') throw new AppError('TAXI_ERR_WAREHOUSE_SCHEMA', `${path}: table ${name} lacks REQUIRED column ${field.name}; only NULLABLE columns are added`);
-        await c.run(`ALTER TABLE ${table} ADD COLUMN ${quote(field.name)} ${SQL_TYPE[field.type]}`);
-      } else if (type !== SQL_TYPE[field.type]) {
-        throw new AppError('TAXI_ERR_WAREHOUSE_SCHEMA', `${path}: column ${name}.${field.name} is ${type}, expected ${SQL_TYPE[field.type]}`, { context: { column: field.name } });
+        await c.run(`ALTER TABLE ${table} ADD COLUMN ${quote(field.name)} ${newColumnType(field)}`);
+      } else if (type !== SQL_TYPE[field.type] && !(ENUM_COLUMNS.has(field.name) && type.startsWith('ENUM('))) {
+        // A table created before its text columns were ENUMs keeps VARCHAR: both are written.
+        throw new AppError('TAXI_ERR_WAREHOUSE_SCHEMA', `${path}: column ${name}.${field.name} is ${type}, expected ${SQL_TYPE[field.type]}${ENUM_COLUMNS.has(field.name) ? ' or an ENUM' : ''}`, { context: { column: field.name } });
       }
     }
     await readLayout(c, name);
@@ -123,7 +135,47 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
     let names = layouts.get(name) ?? [];
     if (names.length !== appender.columnCount) names = await readLayout(c, name);
     if (names.length !== appender.columnCount) throw new Error(`table ${name} has ${appender.columnCount} columns to append to, ${names.length} listed`);
-    return names.map((column, i) => ({ type: appender.columnType(i), field: FIELD_BY_NAME.get(column) }));
+    return names.map((column, i) => {
+      const type = appender.columnType(i);
+      const enumCodes = type instanceof DuckDBEnumType && ENUM_COLUMNS.has(column) ? new EnumCodes(type) : undefined;
+      return { type, field: FIELD_BY_NAME.get(column), enumCodes };
+    });
+  }
+
+  /**
+   * Adds values to ENUM columns of the table (in the open transaction, so that a rollback undoes it
+   * too): each column is retyped to the ENUM of its values and the new ones, in VARCHAR's order.
+   * DuckDB rewrites the column's stored codes, so this costs a scan of the column: the first values
+   * come from the shipped lookup, so that a month of the TLC's zones adds none.
+   */
+  async function widenEnums(c: DuckDBConnection, name: string, missing: ReadonlyMap<string, ReadonlySet<string>>): Promise<void> {
+    const types = await columnTypes(c, name);
+    for (const [column, values] of missing) {
+      const type = types.get(column);
+      const current = type instanceof DuckDBEnumType ? type.values : [];
+      await c.run(`ALTER TABLE ${quote(name)} ALTER COLUMN ${quote(column)} SET DATA TYPE ${enumSql(sortedValues([...current, ...values]))}`);
+    }
+  }
+
+  /** The appender's chunks of a batch, widening ENUM columns first when the batch brings new values. */
+  async function batchChunks(c: DuckDBConnection, name: string, batch: WarehouseBatch, where: string): Promise<{ appender: DuckDBAppender; chunks: DuckDBDataChunk[] }> {
+    for (let attempt = 0; ; attempt++) {
+      const appender = await c.createAppender(name);
+      let made: ReturnType<typeof processedChunks>;
+      try {
+        made = processedChunks(batch.table, await tableColumns(c, name, appender), where);
+      } catch (error) {
+        appender.closeSync();
+        throw error;
+      }
+      if (made.missing.size === 0) return { appender, chunks: made.chunks };
+      appender.closeSync();
+      if (attempt > 0) {
+        const [column = '', values = new Set<string>()] = made.missing.entries().next().value ?? [];
+        throw new AppError('TAXI_ERR_WAREHOUSE_WRITE', `${where}: column ${column} still lacks ${[...values].slice(0, 3).join(', ')} after adding them to its ENUM`, { context: { column } });
+      }
+      await widenEnums(c, name, made.missing);
+    }
   }
 
   async function insert(c: DuckDBConnection, name: string, markers: string, batch: WarehouseBatch): Promise<WriteOutcome> {
@@ -142,9 +194,9 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
         await c.run('BEGIN TRANSACTION');
         open = { rows: 0, batches: [] };
       }
-      const appender = await c.createAppender(name);
+      const { appender, chunks } = await batchChunks(c, name, batch, where);
       try {
-        for (const chunk of processedChunks(batch.table, await tableColumns(c, name, appender), where)) appender.appendDataChunk(chunk);
+        for (const chunk of chunks) appender.appendDataChunk(chunk);
         appender.flushSync();
       } catch (error) {
         appender.clear(); // so that closing does not flush the refused rows again
@@ -238,6 +290,16 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
       await commitOpen(c);
       try {
         await c.run('BEGIN TRANSACTION');
+        // The staging table's ENUMs may hold values the table's lack (a lookup with new names).
+        const [into, from] = [await columnTypes(c, name), await columnTypes(c, stagingName)];
+        const missing = new Map<string, Set<string>>();
+        for (const [column, type] of from) {
+          const target = into.get(column);
+          if (!(type instanceof DuckDBEnumType) || !(target instanceof DuckDBEnumType)) continue;
+          const lacking = type.values.filter((v) => target.valueIndexes[v] === undefined);
+          if (lacking.length > 0) missing.set(column, new Set(lacking));
+        }
+        await widenEnums(c, name, missing);
         await c.run(`DELETE FROM ${quote(name)} WHERE ${where}`);
         await c.run(`INSERT INTO ${quote(name)} (${names}) SELECT ${names} FROM ${quote(stagingName)}`);
         await c.run(`DROP TABLE ${quote(stagingName)}`);
@@ -289,6 +351,13 @@ export function duckDbLocation(options: DuckDbWarehouseOptions, name: string): s
 }
 
 const sqlString = (value: string): string => value.replace(/'/g, "''");
+
+/** The table's columns and their DuckDB types (an ENUM's with its values). */
+async function columnTypes(c: DuckDBConnection, table: string): Promise<Map<string, DuckDBType | undefined>> {
+  const result = await c.runAndReadAll(`SELECT * FROM ${quote(table)} LIMIT 0`);
+  const types = result.columnTypes();
+  return new Map(result.columnNames().map((column, i) => [column, types[i]]));
+}
 
 /**
  * The configuration error for a storageVersion this DuckDB does not know (one newer than itself,
