@@ -110,7 +110,8 @@ function checks(tools: K8sTools): void {
     for (const metric of ['taxi_processor_rows_in_total', 'taxi_processor_rows_out_total', 'taxi_processor_rows_rejected_total', 'taxi_processor_consumer_lag_messages', 'taxi_processor_dlq_messages_total']) {
       t.ok(queries.some((q) => q.name.startsWith('dashboard') && q.expr.includes(metric)), `the dashboard shows ${metric}`);
     }
-    t.same(rules.map((r) => r.alert).sort(), ['TaxiConservationBroken', 'TaxiConsumerLagGrowing', 'TaxiDlqRateHigh', 'TaxiPodsNotReady', 'TaxiRejectRatioHigh']);
+    t.same(rules.map((r) => r.alert).sort(), ['TaxiConservationBroken', 'TaxiConsumerLagGrowing', 'TaxiDlqRateHigh', 'TaxiPodsNotReady', 'TaxiRejectRatioHigh', 'TaxiTransformFailed']);
+    t.match(rules.find((r) => r.alert === 'TaxiTransformFailed')?.expr, /taxi_processor_dlq_messages_total\{reason="transform_failed"\}/, 'a transform failure alerts on the DLQ reason the processor gives it');
     t.same(promqlErrors(tools, queries), [], `${queries.length} queries parse as PromQL`);
   });
 

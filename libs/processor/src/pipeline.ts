@@ -14,6 +14,15 @@ import { unpackResult } from './transform-worker.js';
 import type { TransformTask, TransformTaskResult, TransformWorkerData } from './transform-worker.js';
 import { readZones } from '../../transform/src/index.js';
 
+/**
+ * The dead-letter reason of a message sent whole: `transform_failed` when the transform itself
+ * failed on it (TAXI_ERR_TRANSFORM_FAILED: a bug to report; the message replays once fixed),
+ * `undecodable_message` when the message is not one (its envelope or Arrow value is bad).
+ */
+export function wholeMessageReason(code: string): 'transform_failed' | 'undecodable_message' {
+  return code === 'TAXI_ERR_TRANSFORM_FAILED' ? 'transform_failed' : 'undecodable_message';
+}
+
 /** Rows per month and outcome: the conservation law is rowsIn = rowsOut + sum(rejected). */
 export interface MonthCounts {
   rowsIn: number;
@@ -85,11 +94,13 @@ export class Pipeline {
     const deps = this.#deps;
     const position = { topic: message.topic, partition: message.partition, offset: message.offset };
     if (!result.ok) {
-      deps.log.warn({ ...position, code: result.code, err: result.message }, 'message sent whole to the DLQ');
-      await deps.deadLetters.write([{ reason: 'undecodable_message', error: `${result.code}: ${result.message}`, ...position,
+      const reason = wholeMessageReason(result.code);
+      if (reason === 'transform_failed') deps.log.error({ ...position, code: result.code, err: result.message }, 'the transform failed on a message (a bug, not bad input): message sent whole to the DLQ');
+      else deps.log.warn({ ...position, code: result.code, err: result.message }, 'message sent whole to the DLQ');
+      await deps.deadLetters.write([{ reason, error: `${result.code}: ${result.message}`, ...position,
         headers: message.headers, valueBase64: Buffer.from(message.value).toString('base64') }]);
       this.#count(message.headers.month ?? 'unknown', message.headers.service ?? 'unknown').badMessages++;
-      deps.metrics?.dlqMessages.inc({ reason: 'undecodable_message' });
+      deps.metrics?.dlqMessages.inc({ reason });
       deps.onDone?.(message, { rowsIn: 0, rowsOut: 0, rejected: 0 });
       return;
     }

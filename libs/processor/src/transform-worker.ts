@@ -126,7 +126,16 @@ function transform(task: TransformTask): [Meta, Table?] {
     const rejects = out.rejects.map((r) => ({ row: r.row, reason: r.reason, values: rowValues(table, r.row - envelope.firstRow) }));
     return [{ ok: true, envelope, rowsOut: out.table.numRows, rejects }, out.table];
   } catch (error) {
-    return [{ ok: false, code: error instanceof AppError ? error.code : 'TAXI_ERR_ENVELOPE_INVALID', message: messageOf(error) }];
+    if (error instanceof AppError) return [{ ok: false, code: error.code, message: messageOf(error) }];
+    // Anything else is a fault of the transform's own (a bug, or a worker set up wrong), not of the
+    // message: named so, with where it was thrown, so that the DLQ does not call it bad input.
+    return [{ ok: false, code: 'TAXI_ERR_TRANSFORM_FAILED', message: faultOf(error) }];
   }
 }
 
+/** An unexpected error, as its name, message and the frame that threw it. */
+function faultOf(error: unknown): string {
+  if (!(error instanceof Error)) return `non-Error thrown: ${String(error)}`;
+  const frame = error.stack?.split('\n').find((line) => line.trimStart().startsWith('at '))?.trim();
+  return `${error.name}: ${error.message}${frame ? ` (${frame})` : ''}`;
+}

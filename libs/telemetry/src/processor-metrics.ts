@@ -35,7 +35,7 @@ export function processorMetrics(registry: Registry, sources: {
     rowsIn: new Counter({ name: 'taxi_processor_rows_in_total', help: 'Rows read from raw messages', labelNames: ['service'], registers }),
     rowsOut: new Counter({ name: 'taxi_processor_rows_out_total', help: 'Rows written to both sinks', labelNames: ['service'], registers }),
     rowsRejected: new Counter({ name: 'taxi_processor_rows_rejected_total', help: 'Rows sent to the DLQ, by reason', labelNames: ['service', 'reason'], registers }),
-    dlqMessages: new Counter({ name: 'taxi_processor_dlq_messages_total', help: 'Dead letters written (rejected rows and undecodable messages), by reason', labelNames: ['reason'], registers }),
+    dlqMessages: new Counter({ name: 'taxi_processor_dlq_messages_total', help: 'Dead letters written (rejected rows; whole messages: undecodable_message, transform_failed), by reason', labelNames: ['reason'], registers }),
     batchSeconds: new Histogram({ name: 'taxi_processor_batch_duration_seconds', help: 'From a raw message accepted to durable in every sink', labelNames: ['service'], registers,
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] }),
     inFlight: new Gauge({ name: 'taxi_processor_in_flight_messages', help: 'Raw messages accepted and not yet durable', registers, collect() { this.set(sources.inFlight()); } }),
