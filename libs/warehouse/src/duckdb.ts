@@ -144,7 +144,7 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
 
   /**
    * Adds values to ENUM columns of the table (in the open transaction, so that a rollback undoes it
-   * too): each column is retyped to the ENUM of its values and the new ones, in VARCHAR's order.
+   * too; batchChunks commits the batches before it first): each column is retyped to the ENUM of its values and the new ones, in VARCHAR's order.
    * DuckDB rewrites the column's stored codes, so this costs a scan of the column: the first values
    * come from the shipped lookup, so that a month of the TLC's zones adds none.
    */
@@ -173,6 +173,13 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
       if (attempt > 0) {
         const [column = '', values = new Set<string>()] = made.missing.entries().next().value ?? [];
         throw new AppError('TAXI_ERR_WAREHOUSE_WRITE', `${where}: column ${column} still lacks ${[...values].slice(0, 3).join(', ')} after adding them to its ENUM`, { context: { column } });
+      }
+      // Widened at a clean point: the open transaction's batches are committed first, so that an
+      // ALTER that fails takes none of them down (it fails this batch only).
+      if (open && open.batches.length > 0) {
+        await commitOpen(c);
+        await c.run('BEGIN TRANSACTION');
+        open = { rows: 0, batches: [] };
       }
       await widenEnums(c, name, made.missing);
     }

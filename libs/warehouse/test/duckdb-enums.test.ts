@@ -147,6 +147,18 @@ t.test('a widening is part of its batch\'s transaction: a batch that fails leave
   t.equal(Number((await wh.query('SELECT count(*) AS n FROM trips'))[0]?.n), 0);
 });
 
+t.test('before widening, the open transaction\'s batches are committed: an ALTER that failed would take none of them down', async (t) => {
+  const wh = duckDbWarehouse({ path: dbPath(t) }); // groupRows: one transaction gathers many batches
+  await wh.connect();
+  t.teardown(() => wh.close());
+  await wh.writeBatch({ partitionKey: 'raw/0', offset: '0', table: batchOf(10, 0, { pickup_zone: Array.from({ length: 10 }, () => 'Astoria') }) });
+  await wh.writeBatch({ partitionKey: 'raw/0', offset: '1', table: batchOf(10, 10, { pickup_zone: Array.from({ length: 10 }, () => 'JFK Airport') }) });
+  t.equal(wh.pendingFrom('raw/0'), '0', 'two batches in the open transaction');
+  await wh.writeBatch({ partitionKey: 'raw/0', offset: '2', table: batchOf(10, 20, { pickup_zone: Array.from({ length: 10 }, () => 'Outer Space') }) });
+  t.equal(wh.pendingFrom('raw/0'), '2', 'the first two committed before the ALTER; the widening batch is the open one');
+  t.equal(Number((await wh.query("SELECT count(*) AS n FROM trips WHERE pickup_zone = 'Outer Space'"))[0]?.n), 10);
+});
+
 t.test('a table made before the ENUMs keeps its VARCHAR columns and is written as before', async (t) => {
   const path = dbPath(t);
   const db = await DuckDBInstance.create(path);
