@@ -4,22 +4,13 @@ import { DateDay, Float64, Int8, makeData, RecordBatch, Schema, Struct, Table, T
 import type { Data, DataType } from 'apache-arrow';
 import { DuckDBDateValue, DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
 import t from 'tap';
-import type { Test } from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AppError } from '../../errors/src/index.js';
 import { PROCESSED_ARROW_SCHEMA, PROCESSED_FIELDS } from '../../schema/src/processed.js';
 import type { ProcessedField } from '../../schema/src/processed.js';
 import { duckDbWarehouse } from '../src/index.js';
+import { dbPath, markersRefusing } from './duckdb-files.js';
 
 type Value = string | bigint | number | null;
-
-function dbPath(t: Test): string {
-  const dir = mkdtempSync(join(tmpdir(), 'taxi-duckdb-append-'));
-  t.teardown(() => { rmSync(dir, { recursive: true, force: true }); });
-  return join(dir, 'taxi.duckdb');
-}
 
 const STRINGS = ['Manhattan', '', 'Café Ñ 🚕 Zürich', 'x'.repeat(40), 'EWR'];
 const DOUBLES = [-0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1.7976931348623157e308, 5e-324, 0.1 + 0.2, -123.456];
@@ -68,7 +59,7 @@ async function readBack(path: string): Promise<Value[][]> {
 }
 
 t.test('every value comes back exactly: nulls, doubles, UTF-8, microseconds, days; sliced and multi-batch tables', async (t) => {
-  const path = dbPath(t);
+  const path = dbPath(t, 'taxi-duckdb-append-');
   const rows = 5_000;
   const { table, expected } = syntheticTable(rows);
   const wh = duckDbWarehouse({ path });
@@ -92,7 +83,7 @@ t.test('every value comes back exactly: nulls, doubles, UTF-8, microseconds, day
 });
 
 t.test('rows follow the table\'s column order after a column was added back', async (t) => {
-  const path = dbPath(t);
+  const path = dbPath(t, 'taxi-duckdb-append-');
   const first = duckDbWarehouse({ path });
   await first.connect();
   await first.query('ALTER TABLE trips DROP COLUMN tip_pct');
@@ -111,14 +102,10 @@ t.test('rows follow the table\'s column order after a column was added back', as
 });
 
 t.test('rows and marker commit together: a failure after the rows leaves neither, and a retry lands once', async (t) => {
-  const path = dbPath(t);
+  const path = dbPath(t, 'taxi-duckdb-append-');
   // A markers table that refuses one partition key: the marker INSERT fails after the rows were
   // appended, inside the same transaction.
-  const db = await DuckDBInstance.create(path);
-  const c = await db.connect();
-  await c.run(`CREATE TABLE _taxi_batches (partition_key VARCHAR NOT NULL, "offset" VARCHAR NOT NULL, row_count BIGINT NOT NULL, written_at TIMESTAMP NOT NULL,
-    PRIMARY KEY (partition_key, "offset"), CHECK (partition_key <> 'raw/refused'))`);
-  c.closeSync(); db.closeSync();
+  await markersRefusing(path, 'raw/refused');
   const { table } = syntheticTable(3_000);
   const wh = duckDbWarehouse({ path });
   await wh.connect();
@@ -147,7 +134,7 @@ t.test('rows and marker commit together: a failure after the rows leaves neither
 });
 
 t.test('a batch of another schema is refused whole, not retryable', async (t) => {
-  const wh = duckDbWarehouse({ path: dbPath(t) });
+  const wh = duckDbWarehouse({ path: dbPath(t, 'taxi-duckdb-append-') });
   await wh.connect();
   t.teardown(() => wh.close());
   const batch = syntheticTable(10).table.batches[0]!;
@@ -178,7 +165,7 @@ function withColumns(table: Table, replace: Record<string, { values?: Value[]; t
 }
 
 t.test('ASCII strings: inline (up to 12 bytes) and not, around the boundary, with nulls, in sliced batches', async (t) => {
-  const path = dbPath(t);
+  const path = dbPath(t, 'taxi-duckdb-append-');
   const rows = 5_000;
   const { table, expected } = syntheticTable(rows);
   // Lengths 0..20 bytes; every 7th NULL in the NULLABLE zone, none in REQUIRED trip_id and service.
@@ -205,7 +192,7 @@ t.test('ASCII strings: inline (up to 12 bytes) and not, around the boundary, wit
 });
 
 t.test('a missing NULLABLE column is written as NULL; narrower Arrow ints as BIGINT', async (t) => {
-  const path = dbPath(t);
+  const path = dbPath(t, 'taxi-duckdb-append-');
   const { table } = syntheticTable(3_000);
   const hours = Array.from({ length: 3_000 }, (_, i) => i % 24);
   const narrow = withColumns(table, { tip_pct: {}, pickup_zone: {}, pickup_hour: { values: hours, type: new Int8() } });
@@ -219,7 +206,7 @@ t.test('a missing NULLABLE column is written as NULL; narrower Arrow ints as BIG
 });
 
 t.test('a table column retyped after connect is refused before any byte is copied into it', async (t) => {
-  const wh = duckDbWarehouse({ path: dbPath(t) });
+  const wh = duckDbWarehouse({ path: dbPath(t, 'taxi-duckdb-append-') });
   await wh.connect();
   t.teardown(() => wh.close());
   await wh.query('ALTER TABLE trips ALTER COLUMN tip_pct TYPE FLOAT');

@@ -5,26 +5,17 @@ import { Float64, makeData, RecordBatch, Schema, Struct, Table, Utf8, vectorFrom
 import type { Data, DataType } from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
 import t from 'tap';
-import type { Test } from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AppError } from '../../errors/src/index.js';
 import { PROCESSED_ARROW_SCHEMA, PROCESSED_FIELDS } from '../../schema/src/processed.js';
 import { loadZones } from '../../transform/src/zones.js';
 import { duckDbWarehouse } from '../src/index.js';
+import { dbPath, markersRefusing } from './duckdb-files.js';
 import { sortedValues } from '../src/duckdb-enums.js';
 
 const ENUMS = ['service', 'pickup_borough', 'dropoff_borough', 'pickup_zone', 'dropoff_zone'];
 const zones = loadZones();
 const ZONE_NAMES = sortedValues(zones.zone.filter((z): z is string => z !== undefined && z !== ''));
 const BOROUGHS = sortedValues(zones.borough.filter((b): b is string => b !== undefined && b !== ''));
-
-function dbPath(t: Test): string {
-  const dir = mkdtempSync(join(tmpdir(), 'taxi-duckdb-enums-'));
-  t.teardown(() => { rmSync(dir, { recursive: true, force: true }); });
-  return join(dir, 'taxi.duckdb');
-}
 
 /** A processed batch of `rows` rows: trip ids from `first`, the given text columns, the rest plain values. */
 function batchOf(rows: number, first: number, text: Record<string, (string | null)[] | Data>): Table {
@@ -61,7 +52,7 @@ async function typeOf(wh: { query: (sql: string) => Promise<Record<string, unkno
 }
 
 t.test('a new table holds the service and the zone names as ENUMs of the shipped lookup\'s names, in VARCHAR order; queries see text', async (t) => {
-  const wh = duckDbWarehouse({ path: dbPath(t) });
+  const wh = duckDbWarehouse({ path: dbPath(t, 'taxi-duckdb-enums-') });
   await wh.connect();
   t.teardown(() => wh.close());
   t.same(await typeOf(wh, 'service'), { type: 'ENUM', values: ['fhv', 'fhvhv', 'green', 'yellow'] });
@@ -100,7 +91,7 @@ t.test('a new table holds the service and the zone names as ENUMs of the shipped
 });
 
 t.test('a value the ENUM lacks widens the column, in VARCHAR order, and rows already written keep their text', async (t) => {
-  const path = dbPath(t);
+  const path = dbPath(t, 'taxi-duckdb-enums-');
   const wh = duckDbWarehouse({ path });
   await wh.connect();
   const n = 3_000;
@@ -131,12 +122,8 @@ t.test('a value the ENUM lacks widens the column, in VARCHAR order, and rows alr
 });
 
 t.test('a widening is part of its batch\'s transaction: a batch that fails leaves the ENUM as it was', async (t) => {
-  const path = dbPath(t);
-  const db = await DuckDBInstance.create(path);
-  const c = await db.connect();
-  await c.run(`CREATE TABLE _taxi_batches (partition_key VARCHAR NOT NULL, "offset" VARCHAR NOT NULL, row_count BIGINT NOT NULL, written_at TIMESTAMP NOT NULL,
-    PRIMARY KEY (partition_key, "offset"), CHECK (partition_key <> 'raw/refused'))`);
-  c.closeSync(); db.closeSync();
+  const path = dbPath(t, 'taxi-duckdb-enums-');
+  await markersRefusing(path, 'raw/refused');
   const wh = duckDbWarehouse({ path, groupRows: 0 });
   await wh.connect();
   t.teardown(() => wh.close());
@@ -148,7 +135,7 @@ t.test('a widening is part of its batch\'s transaction: a batch that fails leave
 });
 
 t.test('before widening, the open transaction\'s batches are committed: an ALTER that failed would take none of them down', async (t) => {
-  const wh = duckDbWarehouse({ path: dbPath(t) }); // groupRows: one transaction gathers many batches
+  const wh = duckDbWarehouse({ path: dbPath(t, 'taxi-duckdb-enums-') }); // groupRows: one transaction gathers many batches
   await wh.connect();
   t.teardown(() => wh.close());
   await wh.writeBatch({ partitionKey: 'raw/0', offset: '0', table: batchOf(10, 0, { pickup_zone: Array.from({ length: 10 }, () => 'Astoria') }) });
@@ -160,7 +147,7 @@ t.test('before widening, the open transaction\'s batches are committed: an ALTER
 });
 
 t.test('a table made before the ENUMs keeps its VARCHAR columns and is written as before', async (t) => {
-  const path = dbPath(t);
+  const path = dbPath(t, 'taxi-duckdb-enums-');
   const db = await DuckDBInstance.create(path);
   const c = await db.connect();
   const sql = { STRING: 'VARCHAR', INT64: 'BIGINT', FLOAT64: 'DOUBLE', TIMESTAMP: 'TIMESTAMP', DATE: 'DATE' } as const;
@@ -177,7 +164,7 @@ t.test('a table made before the ENUMs keeps its VARCHAR columns and is written a
 });
 
 t.test('replacing a month from a staging table brings the staging ENUMs\' new values into the table\'s', async (t) => {
-  const wh = duckDbWarehouse({ path: dbPath(t) });
+  const wh = duckDbWarehouse({ path: dbPath(t, 'taxi-duckdb-enums-') });
   await wh.connect();
   t.teardown(() => wh.close());
   await wh.writeBatch({ partitionKey: 'raw/0', offset: '0', table: batchOf(4, 0, { pickup_zone: ['JFK Airport', 'JFK Airport', null, 'Astoria'] }) });
@@ -191,7 +178,7 @@ t.test('replacing a month from a staging table brings the staging ENUMs\' new va
 });
 
 t.test('an ENUM column of another Arrow type than Utf8 is refused whole, naming it', async (t) => {
-  const wh = duckDbWarehouse({ path: dbPath(t) });
+  const wh = duckDbWarehouse({ path: dbPath(t, 'taxi-duckdb-enums-') });
   await wh.connect();
   t.teardown(() => wh.close());
   const base = batchOf(3, 0, {});
