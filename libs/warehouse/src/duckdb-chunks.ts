@@ -7,7 +7,7 @@ import { PROCESSED_FIELDS } from '../../schema/src/processed.js';
 import type { ProcessedField, ProcessedType } from '../../schema/src/processed.js';
 import { checkArrowColumns } from './arrow-columns.js';
 import type { ExpectedColumn } from './arrow-columns.js';
-import { codeColumn, ENUM_COLUMNS, enumCodeBytes } from './duckdb-enums.js';
+import { codeColumn, enumCodeBytes } from './duckdb-enums.js';
 import type { EnumCodeArray, EnumCodes } from './duckdb-enums.js';
 import { copyFixedWidth, copyStrings, copyValidity, setAllNull } from './duckdb-vectors.js';
 
@@ -52,7 +52,7 @@ const EXPECTED: readonly ExpectedColumn[] = PROCESSED_FIELDS.map((f) => ({ name:
  */
 function checkTableTypes(columns: readonly TableColumn[], where: string): void {
   for (const { type, field, enumCodes } of columns) {
-    if (field && ENUM_COLUMNS.has(field.name) && type.typeId === DuckDBTypeId.ENUM && enumCodes) continue;
+    if (enumCodes) continue; // an ENUM column of ENUM_COLUMNS (the adapter codes only those)
     if (field && type.typeId !== DUCKDB_TYPE[field.type]) {
       throw new AppError('TAXI_ERR_WAREHOUSE_SCHEMA', `${where}: column ${field.name} is ${type.toString()} in the table, expected ${DuckDBTypeId[DUCKDB_TYPE[field.type]]}`, { context: { column: field.name } });
     }

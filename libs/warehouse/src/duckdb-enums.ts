@@ -12,7 +12,7 @@ import { readZones } from '../../transform/src/zones.js';
 // service 0.42 s against 0.14 s, of 6.3 s for the whole table. Queries see text either way:
 // comparisons, LIKE, || and results are the values' strings, and ORDER BY follows the ENUM's order,
 // which is kept sorted as VARCHAR's (byte order). An ENUM's values are fixed when its type is:
-// a value a batch brings that its column lacks widens the column first (enumWidened).
+// a value a batch brings that its column lacks widens the column first (duckdb.ts, widenEnums).
 
 /** The values a new table's ENUM columns start with: the services, and the shipped lookup's names. */
 export function enumSeeds(): ReadonlyMap<string, readonly string[]> {

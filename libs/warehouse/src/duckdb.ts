@@ -143,10 +143,10 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
   }
 
   /**
-   * Adds values to ENUM columns of the table (in the open transaction, so that a rollback undoes it
-   * too; batchChunks commits the batches before it first): each column is retyped to the ENUM of its values and the new ones, in VARCHAR's order.
-   * DuckDB rewrites the column's stored codes, so this costs a scan of the column: the first values
-   * come from the shipped lookup, so that a month of the TLC's zones adds none.
+   * Adds values to ENUM columns of the table, in the open transaction (a rollback undoes it too):
+   * each column is retyped to the ENUM of its values and the new ones, in VARCHAR's order. DuckDB
+   * rewrites the column's stored codes, so this costs a scan of the column: the first values come
+   * from the shipped lookup, so that a month of the TLC's zones adds none.
    */
   async function widenEnums(c: DuckDBConnection, name: string, missing: ReadonlyMap<string, ReadonlySet<string>>): Promise<void> {
     const types = await columnTypes(c, name);
