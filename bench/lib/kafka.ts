@@ -2,13 +2,8 @@
 // full month is a few hundred MB on the broker's disk).
 import { connect } from 'node:net';
 import { readFileSync } from 'node:fs';
+import '../../libs/bus/src/kafka-request-queue.js'; // before kafkajs: no timer with a negative delay (TimeoutNegativeWarning)
 import { Kafka, logLevel } from 'kafkajs';
-
-// kafkajs 2.2.4 arms a timer with a negative delay when no throttling is in force (harmless;
-// Node 24 warns with TimeoutNegativeWarning). That one warning is dropped; the others are printed.
-const printers = process.listeners('warning');
-process.removeAllListeners('warning');
-process.on('warning', (warning) => { if (warning.name !== 'TimeoutNegativeWarning') for (const print of printers) print(warning); });
 
 export type KafkaState = { readonly up: true; readonly brokers: string } | { readonly up: false; readonly brokers: string; readonly reason: string };
 

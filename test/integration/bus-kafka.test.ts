@@ -6,6 +6,7 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { busContract } from '../../libs/bus/test/contract.js';
 import { kafkaBus } from '../../libs/bus/src/index.js';
+import { KafkaRequestQueueClass } from '../../libs/bus/src/kafka-request-queue.js';
 import type { Bus } from '../../libs/bus/src/index.js';
 import { servers } from '../helpers/servers.js';
 
@@ -15,6 +16,30 @@ async function connected(t: Test): Promise<Bus> {
   t.teardown(() => bus.close());
   return bus;
 }
+
+t.test('an idle connection does not poll: no request-queue check, no TimeoutNegativeWarning (kafkajs 2.2.4 polled every 1 ms)', async (t) => {
+  const warnings: string[] = [];
+  const onWarning = (warning: Error): void => { warnings.push(warning.name); };
+  process.on('warning', onWarning);
+  t.teardown(() => { process.off('warning', onWarning); });
+  const proto = KafkaRequestQueueClass.prototype as { checkPendingRequests(): void };
+  const check = proto.checkPendingRequests; // eslint-disable-line @typescript-eslint/unbound-method
+  let checks = 0;
+  proto.checkPendingRequests = function counted(this: unknown): void { checks++; check.call(this); };
+  t.teardown(() => { proto.checkPendingRequests = check; });
+  const bus = await connected(t);
+  const topic = `taxi.idle.${randomBytes(4).toString('hex')}`;
+  await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+  const txn = await bus.transaction();
+  await txn.send(topic, [{ key: 'k', value: new Uint8Array([1]), headers: {}, partition: 0 }]);
+  await txn.commit();
+  t.ok(checks > 0, `responses were received (${checks} queue checks)`);
+  const before = checks;
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.equal(checks - before, 0, 'no check in 500 ms idle');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.notOk(warnings.includes('TimeoutNegativeWarning'), `warnings: ${warnings.join(', ') || 'none'}`);
+});
 
 t.test('kafka bus', async (t) => {
   busContract(t, () => connected(t));

@@ -1,5 +1,6 @@
 // Round trip through the real Kafka broker (test/servers/kafka.sh) with kafkajs, the client the
 // bus adapter uses: a topic with several partitions, produce to each, consume them with a group.
+import '../../libs/bus/src/kafka-request-queue.js'; // before kafkajs is used: no 1 ms polling, no TimeoutNegativeWarning
 import { Kafka, logLevel } from 'kafkajs';
 import t from 'tap';
 import { servers, uniqueName } from '../helpers/servers.js';

@@ -1,5 +1,6 @@
 import './kafka-crc32c.js'; // before kafkajs: its record batch checksum, native
 import './kafka-encoder.js'; // kafkajs's protocol Encoder keeps message values by reference instead of copying them per layer
+import './kafka-request-queue.js'; // kafkajs's request queues stop polling every millisecond when nothing waits
 import { Kafka, logLevel } from 'kafkajs';
 import type { Consumer, IHeaders } from 'kafkajs';
 import { AppError, messageOf } from '../../errors/src/index.js';
