@@ -14,21 +14,19 @@ import { readZones } from '../../transform/src/zones.js';
 // which is kept sorted as VARCHAR's (byte order). An ENUM's values are fixed when its type is:
 // a value a batch brings that its column lacks widens the column first (duckdb.ts, widenEnums).
 
+/** Processed columns stored as ENUM in a table this adapter creates, and the list their values start as. */
+const SEEDED_BY = { service: 'services', pickup_borough: 'boroughs', dropoff_borough: 'boroughs', pickup_zone: 'zones', dropoff_zone: 'zones' } as const;
+
+/** Processed columns stored as ENUM in a table this adapter creates (an older table's VARCHAR stays). */
+export const ENUM_COLUMNS: ReadonlySet<string> = new Set(Object.keys(SEEDED_BY));
+
 /** The values a new table's ENUM columns start with: the services, and the shipped lookup's names. */
 export function enumSeeds(): ReadonlyMap<string, readonly string[]> {
   const { zones } = readZones();
   const names = (list: readonly (string | undefined)[]): string[] => sortedValues(list.filter((v): v is string => v !== undefined && v !== ''));
-  const boroughs = names(zones.borough);
-  const zoneNames = names(zones.zone);
-  return new Map([
-    ['service', sortedValues(SERVICES)],
-    ['pickup_borough', boroughs], ['dropoff_borough', boroughs],
-    ['pickup_zone', zoneNames], ['dropoff_zone', zoneNames],
-  ]);
+  const lists = { services: sortedValues(SERVICES), boroughs: names(zones.borough), zones: names(zones.zone) };
+  return new Map(Object.entries(SEEDED_BY).map(([column, list]) => [column, lists[list]]));
 }
-
-/** Processed columns stored as ENUM in a table this adapter creates (an older table's VARCHAR stays). */
-export const ENUM_COLUMNS: ReadonlySet<string> = new Set(['service', 'pickup_borough', 'dropoff_borough', 'pickup_zone', 'dropoff_zone']);
 
 const encoder = new TextEncoder();
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { parseOptions } from '../../config/src/parse.js';
 import { AppError, messageOf } from '../../errors/src/index.js';
 import { PROCESSED_FIELDS } from '../../schema/src/processed.js';
-import type { ProcessedType } from '../../schema/src/processed.js';
+import type { ProcessedField, ProcessedType } from '../../schema/src/processed.js';
 import { processedChunks } from './duckdb-chunks.js';
 import { ENUM_COLUMNS, EnumCodes, enumSeeds, enumSql, sortedValues } from './duckdb-enums.js';
 import type { TableColumn } from './duckdb-chunks.js';
@@ -92,7 +92,7 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
   // A new table's type of each processed column: the ENUM columns' start with the services and the
   // shipped zone lookup's names (read when a table or column is created).
   let seeds: ReadonlyMap<string, readonly string[]> | undefined;
-  const newColumnType = (field: (typeof PROCESSED_FIELDS)[number]): string => {
+  const newColumnType = (field: ProcessedField): string => {
     if (!ENUM_COLUMNS.has(field.name)) return SQL_TYPE[field.type];
     seeds ??= enumSeeds();
     return enumSql(seeds.get(field.name) ?? []);
@@ -143,16 +143,14 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
   }
 
   /**
-   * Adds values to ENUM columns of the table, in the open transaction (a rollback undoes it too):
-   * each column is retyped to the ENUM of its values and the new ones, in VARCHAR's order. DuckDB
-   * rewrites the column's stored codes, so this costs a scan of the column: the first values come
-   * from the shipped lookup, so that a month of the TLC's zones adds none.
+   * Retypes ENUM columns of the table to the ENUM of their values and the new ones, in VARCHAR's
+   * order, in the open transaction (a rollback undoes it too). `added` gives each column's current
+   * values and the values to add. DuckDB rewrites the column's stored codes, so this costs a scan
+   * of the column: the first values come from the shipped lookup, so that a month of the TLC's
+   * zones adds none.
    */
-  async function widenEnums(c: DuckDBConnection, name: string, missing: ReadonlyMap<string, ReadonlySet<string>>): Promise<void> {
-    const types = await columnTypes(c, name);
-    for (const [column, values] of missing) {
-      const type = types.get(column);
-      const current = type instanceof DuckDBEnumType ? type.values : [];
+  async function widenEnums(c: DuckDBConnection, name: string, added: ReadonlyMap<string, { current: readonly string[]; values: Iterable<string> }>): Promise<void> {
+    for (const [column, { current, values }] of added) {
       await c.run(`ALTER TABLE ${quote(name)} ALTER COLUMN ${quote(column)} SET DATA TYPE ${enumSql(sortedValues([...current, ...values]))}`);
     }
   }
@@ -161,9 +159,11 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
   async function batchChunks(c: DuckDBConnection, name: string, batch: WarehouseBatch, where: string): Promise<{ appender: DuckDBAppender; chunks: DuckDBDataChunk[] }> {
     for (let attempt = 0; ; attempt++) {
       const appender = await c.createAppender(name);
+      let columns: TableColumn[];
       let made: ReturnType<typeof processedChunks>;
       try {
-        made = processedChunks(batch.table, await tableColumns(c, name, appender), where);
+        columns = await tableColumns(c, name, appender);
+        made = processedChunks(batch.table, columns, where);
       } catch (error) {
         appender.closeSync();
         throw error;
@@ -171,8 +171,8 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
       if (made.missing.size === 0) return { appender, chunks: made.chunks };
       appender.closeSync();
       if (attempt > 0) {
-        const [column = '', values = new Set<string>()] = made.missing.entries().next().value ?? [];
-        throw new AppError('TAXI_ERR_WAREHOUSE_WRITE', `${where}: column ${column} still lacks ${[...values].slice(0, 3).join(', ')} after adding them to its ENUM`, { context: { column } });
+        const lacking = [...made.missing].map(([column, values]) => `${column} (${[...values].slice(0, 3).join(', ')})`).join('; ');
+        throw new AppError('TAXI_ERR_WAREHOUSE_WRITE', `${where}: after adding them to the ENUMs, columns still lack values: ${lacking}`);
       }
       // Widened at a clean point: the open transaction's batches are committed first, so that an
       // ALTER that fails takes none of them down (it fails this batch only).
@@ -181,7 +181,8 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
         await c.run('BEGIN TRANSACTION');
         open = { rows: 0, batches: [] };
       }
-      await widenEnums(c, name, made.missing);
+      const current = new Map(columns.map((col) => [col.field?.name, col.enumCodes?.type.values ?? []]));
+      await widenEnums(c, name, new Map([...made.missing].map(([column, values]) => [column, { current: current.get(column) ?? [], values }])));
     }
   }
 
@@ -299,14 +300,14 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
         await c.run('BEGIN TRANSACTION');
         // The staging table's ENUMs may hold values the table's lack (a lookup with new names).
         const [into, from] = [await columnTypes(c, name), await columnTypes(c, stagingName)];
-        const missing = new Map<string, Set<string>>();
+        const added = new Map<string, { current: readonly string[]; values: string[] }>();
         for (const [column, type] of from) {
           const target = into.get(column);
           if (!(type instanceof DuckDBEnumType) || !(target instanceof DuckDBEnumType)) continue;
           const lacking = type.values.filter((v) => target.valueIndexes[v] === undefined);
-          if (lacking.length > 0) missing.set(column, new Set(lacking));
+          if (lacking.length > 0) added.set(column, { current: target.values, values: lacking });
         }
-        await widenEnums(c, name, missing);
+        await widenEnums(c, name, added);
         await c.run(`DELETE FROM ${quote(name)} WHERE ${where}`);
         await c.run(`INSERT INTO ${quote(name)} (${names}) SELECT ${names} FROM ${quote(stagingName)}`);
         await c.run(`DROP TABLE ${quote(stagingName)}`);
