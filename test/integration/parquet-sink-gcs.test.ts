@@ -13,4 +13,4 @@ parquetSinkContract(t, async (t) => {
   await store.connect();
   t.teardown(async () => { await store.deletePrefix('processed/').catch(() => undefined); await store.close(); });
   return store;
-}, codec);
+}, codec, { plainColumns: true });

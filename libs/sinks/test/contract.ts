@@ -11,7 +11,7 @@ import type { ObjectStore } from '../../objectstore/src/index.js';
 import type { ParquetCodec } from '../../parquet/src/index.js';
 import { canonicalSchema } from '../../schema/src/canonical.js';
 import { normalizeRowGroup } from '../../schema/src/normalize.js';
-import { PROCESSED_FINGERPRINT } from '../../schema/src/processed.js';
+import { PROCESSED_DISTINCT_COLUMNS, PROCESSED_FINGERPRINT } from '../../schema/src/processed.js';
 import { loadZones, transformTable } from '../../transform/src/index.js';
 import { ParquetSink } from '../src/index.js';
 import type { FlushedFile } from '../src/index.js';
@@ -36,7 +36,7 @@ async function keys(store: ObjectStore, prefix: string): Promise<string[]> {
 }
 
 /** Reads the Parquet objects with DuckDB, an implementation independent of the writer. */
-async function readWithDuckDb(t: Test, store: ObjectStore, objectKeys: string[]): Promise<{ rows: number; ids: number; schema: string[] }> {
+async function readWithDuckDb(t: Test, store: ObjectStore, objectKeys: string[]): Promise<{ rows: number; ids: number; schema: string[]; encodings: Record<string, string> }> {
   const dir = mkdtempSync(join(tmpdir(), 'taxi-read-'));
   t.teardown(() => { rmSync(dir, { recursive: true, force: true }); });
   const files = await Promise.all(objectKeys.map(async (k, i) => { const p = join(dir, `${i}.parquet`); writeFileSync(p, await store.get(k)); return p; }));
@@ -45,11 +45,18 @@ async function readWithDuckDb(t: Test, store: ObjectStore, objectKeys: string[])
   const list = `[${files.map((f) => `'${f}'`).join(',')}]`;
   const [stats] = (await c.runAndReadAll(`SELECT count(*) AS n, count(DISTINCT trip_id) AS ids FROM read_parquet(${list})`)).getRowObjectsJson();
   const schema = (await c.runAndReadAll(`SELECT DISTINCT value FROM parquet_kv_metadata(${list}) WHERE key::VARCHAR = 'taxi.schema'`)).getRowObjectsJson().map((r) => r.value as string);
+  // Each column's encodings, all its chunks' together.
+  const encodings = (await c.runAndReadAll(`SELECT path_in_schema AS col, string_agg(DISTINCT encodings, ',') AS enc FROM parquet_metadata(${list}) GROUP BY 1`)).getRowObjectsJson();
   c.closeSync(); db.closeSync();
-  return { rows: Number(stats?.n), ids: Number(stats?.ids), schema };
+  return { rows: Number(stats?.n), ids: Number(stats?.ids), schema, encodings: Object.fromEntries(encodings.map((r) => [r.col as string, r.enc as string])) };
 }
 
-export function parquetSinkContract(t: Test, makeStore: (t: Test) => Promise<ObjectStore>, codec: ParquetCodec): void {
+/** Whether the codec's library writes chosen columns without a dictionary (polars has no such setting). */
+export interface SinkCodecAbilities {
+  readonly plainColumns: boolean;
+}
+
+export function parquetSinkContract(t: Test, makeStore: (t: Test) => Promise<ObjectStore>, codec: ParquetCodec, abilities: SinkCodecAbilities): void {
   t.test('rolls by rows, names files by offsets, and a retry overwrites the same objects', async (t) => {
     const store = await makeStore(t);
     const table = await processedSample(codec);
@@ -76,6 +83,10 @@ export function parquetSinkContract(t: Test, makeStore: (t: Test) => Promise<Obj
     t.equal(read.rows, table.numRows, 'rows read back by DuckDB');
     t.equal(read.ids, table.numRows, 'no trip twice');
     t.same(read.schema, [PROCESSED_FINGERPRINT], 'schema fingerprint in the footer');
+    if (abilities.plainColumns) {
+      for (const column of PROCESSED_DISTINCT_COLUMNS) t.notMatch(read.encodings[column], /DICTIONARY/, `${column}: written without a dictionary`);
+    }
+    t.match(read.encodings.pickup_zone, /DICTIONARY/, 'other columns keep their dictionary');
   });
 
   t.test('a retry that rolls at other offsets deletes the uncommitted files its new file holds, and never one it only overlaps', async (t) => {
