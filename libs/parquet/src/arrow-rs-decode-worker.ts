@@ -5,6 +5,9 @@ import { Piscina } from 'piscina';
 import { loadArrowRs } from './arrow-rs-native.js';
 import { ownBuffer } from './own-buffer.js';
 import type { DecodeTask } from './decode-worker.js';
+import { nameThisThread, THREAD_NAMES } from '../../workers/src/thread-name.js';
+
+nameThisThread(THREAD_NAMES.parquetDecode);
 
 const native = loadArrowRs();
 

@@ -6,6 +6,9 @@ import { loadArrowRs } from './arrow-rs-native.js';
 import { ownBuffer } from './own-buffer.js';
 import { collectGarbage } from './worker-gc.js';
 import type { EncodeTask } from './worker-codec.js';
+import { nameThisThread, THREAD_NAMES } from '../../workers/src/thread-name.js';
+
+nameThisThread(THREAD_NAMES.parquetEncode);
 
 const native = loadArrowRs();
 

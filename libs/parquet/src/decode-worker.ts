@@ -6,6 +6,9 @@ import { openAsBlob } from 'node:fs';
 import * as pq from 'parquet-wasm';
 import { Piscina } from 'piscina';
 import type { RowRange } from './types.js';
+import { nameThisThread, THREAD_NAMES } from '../../workers/src/thread-name.js';
+
+nameThisThread(THREAD_NAMES.parquetDecode);
 
 export interface DecodeTask {
   readonly path: string;

@@ -4,6 +4,9 @@ import * as pq from 'parquet-wasm';
 import { Piscina } from 'piscina';
 import { oneIpcStream } from './ipc-streams.js';
 import type { EncodeTask } from './worker-codec.js';
+import { nameThisThread, THREAD_NAMES } from '../../workers/src/thread-name.js';
+
+nameThisThread(THREAD_NAMES.parquetEncode);
 
 
 const COMPRESSION = { zstd: pq.Compression.ZSTD, snappy: pq.Compression.SNAPPY, uncompressed: pq.Compression.UNCOMPRESSED } as const;

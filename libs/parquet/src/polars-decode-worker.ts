@@ -5,6 +5,9 @@
 import pl from 'nodejs-polars';
 import { ownBuffer } from './own-buffer.js';
 import { movedAfterRelease } from './polars-gc.js';
+import { nameThisThread, THREAD_NAMES } from '../../workers/src/thread-name.js';
+
+nameThisThread(THREAD_NAMES.parquetDecode);
 
 export interface PolarsDecodeTask {
   readonly path: string;

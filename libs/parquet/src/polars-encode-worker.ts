@@ -10,6 +10,9 @@ import { oneIpcStream } from './ipc-streams.js';
 import { ownBuffer } from './own-buffer.js';
 import { movedAfterRelease } from './polars-gc.js';
 import type { EncodeTask } from './worker-codec.js';
+import { nameThisThread, THREAD_NAMES } from '../../workers/src/thread-name.js';
+
+nameThisThread(THREAD_NAMES.parquetEncode);
 
 
 /**

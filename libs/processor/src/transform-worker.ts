@@ -11,6 +11,9 @@ import type { EnvelopeV1 } from '../../envelope/src/index.js';
 import { canonicalSchema } from '../../schema/src/canonical.js';
 import { parseZones, transformTable } from '../../transform/src/index.js';
 import type { RejectReason, Zones } from '../../transform/src/index.js';
+import { nameThisThread, THREAD_NAMES } from '../../workers/src/thread-name.js';
+
+nameThisThread(THREAD_NAMES.transform);
 
 export interface TransformTask {
   readonly value: Uint8Array;

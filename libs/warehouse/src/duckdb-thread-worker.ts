@@ -8,6 +8,9 @@ import { duckDbWarehouse } from './duckdb.js';
 import type { DuckDbWarehouseInput } from './duckdb.js';
 import type { Warehouse } from './types.js';
 import type { ThreadError, ThreadReply, ThreadRequest } from './duckdb-thread-protocol.js';
+import { nameThisThread, THREAD_NAMES } from '../../workers/src/thread-name.js';
+
+nameThisThread(THREAD_NAMES.duckdb);
 
 if (!parentPort) throw new Error('duckdb-thread-worker.ts runs as a worker thread (see duckdb-thread.ts)');
 const port = parentPort;
