@@ -1,11 +1,13 @@
 // Runs one child process and measures it: wall time, CPU seconds (user + sys, all threads) and
 // peak RSS. GNU time (`/usr/bin/time -f`) reports what the kernel accounted at exit; without it,
 // /proc/<pid>/status (VmHWM) and /proc/<pid>/stat (utime, stime) are polled while the child runs,
-// which can miss the last moments of CPU time (the method used is in every result).
+// which can miss the last moments of CPU time (the method used is in every result). Either way the
+// CPU of each of the child's threads is polled from /proc, by thread name (threads.ts).
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { clockTicks, threadCpuPoller } from './threads.js';
 
 export type MeasureMethod = 'gnu-time' | 'proc-poll';
 
@@ -14,6 +16,8 @@ export interface Measured {
   readonly cpuSeconds: number;
   readonly peakRssBytes: number;
   readonly method: MeasureMethod;
+  /** CPU seconds of the child's threads by name, polled (threads.ts); {} where /proc is not. */
+  readonly cpuByThread: Readonly<Record<string, number>>;
   readonly stdout: string;
   /** Where the child's stderr went (kept until the temporary directory is removed). */
   readonly stderrPath: string;
@@ -71,18 +75,21 @@ export async function runMeasured(spec: ChildSpec): Promise<Measured> {
   const chunks: Buffer[] = [];
   child.stdout?.on('data', (d: Buffer) => { chunks.push(d); });
   const poll = method === 'proc-poll' && child.pid !== undefined ? procPoller(child.pid) : undefined;
+  // Under GNU time the measured process is time's child.
+  const threads = child.pid === undefined ? undefined : threadCpuPoller(child.pid, method === 'gnu-time');
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => { resolve({ code, signal }); });
   }).finally(() => { if (child.pid !== undefined) running.delete(child.pid); });
   const wallSeconds = (performance.now() - started) / 1000;
   const sample = poll?.stop();
+  const cpuByThread = threads?.stop() ?? {};
   const stdout = Buffer.concat(chunks).toString('utf8');
   if (exit.code !== 0) {
     throw new ChildFailed(spec.label, exit.signal ? `was killed by ${exit.signal}` : `exited with status ${exit.code}`, await tail(stderrPath));
   }
   if (method === 'proc-poll') {
-    return { wallSeconds, cpuSeconds: sample?.cpuSeconds ?? Number.NaN, peakRssBytes: sample?.peakRssBytes ?? Number.NaN, method, stdout, stderrPath };
+    return { wallSeconds, cpuSeconds: sample?.cpuSeconds ?? Number.NaN, peakRssBytes: sample?.peakRssBytes ?? Number.NaN, method, cpuByThread, stdout, stderrPath };
   }
   const line = (await readFile(timePath, 'utf8')).split('\n').find((l) => l.startsWith(MARK));
   const fields = line?.split(' ').slice(1).map(Number);
@@ -90,7 +97,7 @@ export async function runMeasured(spec: ChildSpec): Promise<Measured> {
     throw new Error(`${spec.label}: cannot read GNU time's report in ${timePath}: ${line ?? '(no line)'}`);
   }
   const [, user, sys, maxRssKb] = fields as [number, number, number, number, number];
-  return { wallSeconds, cpuSeconds: user + sys, peakRssBytes: maxRssKb * 1024, method, stdout, stderrPath };
+  return { wallSeconds, cpuSeconds: user + sys, peakRssBytes: maxRssKb * 1024, method, cpuByThread, stdout, stderrPath };
 }
 
 /** The last `lines` lines of a file (a child's stderr). */
@@ -123,10 +130,4 @@ function procPoller(pid: number): { stop: () => { cpuSeconds: number; peakRssByt
   read();
   const timer = setInterval(read, 50);
   return { stop: () => { clearInterval(timer); return { cpuSeconds, peakRssBytes }; } };
-}
-
-function clockTicks(): number {
-  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
-  const n = Number(r.stdout.trim());
-  return r.status === 0 && n > 0 ? n : 100;
 }

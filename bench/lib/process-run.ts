@@ -9,6 +9,7 @@ import { serviceConfigSchema } from '../../libs/config/src/index.js';
 import { runMeasured } from './child.js';
 import { cleanEnv, imageMallocEnv, imageMallocNote } from './env.js';
 import { taxiCommand } from './runtime.js';
+import { CPU_BY_THREAD_NOTE, cpuExtra } from './threads.js';
 import type { Ingested, RunResult, Scope, ScopeContext } from './types.js';
 
 export function processScope(poolSize: number): Scope {
@@ -21,6 +22,7 @@ export function processScope(poolSize: number): Scope {
       `rows/s = rows ingested / (wall - ${ctx.idleSeconds} s): the ${ctx.idleSeconds} s are --exit-when-idle's wait after the last message, not work; the rest of the wall (start-up, joining the group, final flush) is counted`,
       'Parquet bytes/row = size of processed/**/*.parquet / rows in the DuckDB warehouse after the child exits; rejected = rows ingested - rows in the warehouse (the conservation law)',
       'rowsProcessed = rows the processor transformed, from its "month counts" log lines: above rows ingested when messages were processed again after a rebalance',
+      CPU_BY_THREAD_NOTE,
     ],
     run: async (ctx) => runProcessor(ctx, await ctx.ingested(), poolSize),
   };
@@ -60,7 +62,7 @@ export async function runProcessor(ctx: ScopeContext, month: Ingested, poolSize:
   return {
     wallSeconds: measured.wallSeconds, cpuSeconds: measured.cpuSeconds, peakRssBytes: measured.peakRssBytes, method: measured.method,
     rowsPerSec: month.rows / working,
-    extra: { rowsIngested: month.rows, rowsWritten: written, rowsRejected: month.rows - written, ...(counted ? { rowsProcessed: counted.rowsIn } : {}), workingSeconds: working, parquetBytes, parquetBytesPerRow: parquetBytes / written },
+    extra: { rowsIngested: month.rows, rowsWritten: written, rowsRejected: month.rows - written, ...(counted ? { rowsProcessed: counted.rowsIn } : {}), workingSeconds: working, parquetBytes, parquetBytesPerRow: parquetBytes / written, ...cpuExtra(measured.cpuByThread) },
   };
 }
 

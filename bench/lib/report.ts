@@ -184,6 +184,44 @@ function mdStages(r: Results): string[] {
   ];
 }
 
+/** What each thread named in the CPU by thread does. */
+const THREAD_ROLES: Readonly<Record<string, string>> = {
+  'taxi-duckdb': 'the DuckDB warehouse: chunks from Arrow, appends, commits (its own thread)',
+  'taxi-transform': 'the transform pool: validate, derive, zone join, processed Arrow IPC',
+  'taxi-pq-encode': 'Parquet encode of the processed files',
+  'taxi-pq-decode': 'Parquet decode of the source row groups',
+  MainThread: 'main thread: bus (Kafka client or in-process), routing, sinks\' bookkeeping, dead letters',
+  V8Worker: 'V8\'s helper threads: garbage collection (concurrent marking, sweeping) and compiling, for every thread\'s heap',
+  'libuv-worker': 'libuv\'s pool: file writes and reads, DuckDB\'s async queries',
+};
+
+/** The scopes whose CPU by thread is reported, and the extras' prefix that holds it. */
+const THREAD_COLUMNS: readonly (readonly [scope: string, prefix: string, label: string])[] = [
+  ['embedded', 'cpu.', 'embedded `taxi run`'], ['ingest', 'cpu.', '`taxi ingest`'], ['process-2', 'cpu.', '`taxi process`, 2 workers'], ['e2e', 'cpu.', 'e2e: its `taxi process`'],
+];
+
+function mdThreads(r: Results): string[] {
+  const columns = THREAD_COLUMNS.flatMap(([scope, prefix, label]) => {
+    const s = r.scopes[scope];
+    if (s?.status !== 'ok') return [];
+    const byThread = new Map(Object.entries(s.extra).flatMap(([k, v]) => (k.startsWith(prefix) ? [[k.slice(prefix.length), v] as const] : [])));
+    return byThread.size === 0 ? [] : [{ label, cpu: s.cpuSeconds, byThread }];
+  });
+  if (columns.length === 0) return [];
+  const names = [...new Set(columns.flatMap((c) => [...c.byThread.keys()]))]
+    .sort((a, b) => Math.max(...columns.map((c) => c.byThread.get(b) ?? 0)) - Math.max(...columns.map((c) => c.byThread.get(a) ?? 0)));
+  const cell = (v: number | undefined): string => (v === undefined ? '' : fixed(v, 2));
+  const sum = (c: (typeof columns)[number]): number => [...c.byThread.values()].reduce((a, b) => a + b, 0);
+  return [
+    '## Where the CPU goes, by thread', '',
+    'CPU seconds of each child\'s threads, summed by thread name (medians of the runs), polled from /proc (bench/lib/threads.ts). The service names its worker threads (libs/workers/src/thread-name.ts); Node names its own.', '',
+    `| thread | what it does | ${columns.map((c) => c.label).join(' | ')} |`, `| --- | --- | ${columns.map(() => '---:').join(' | ')} |`,
+    ...names.map((n) => `| ${esc(n)} | ${esc(THREAD_ROLES[n] ?? '')} | ${columns.map((c) => cell(c.byThread.get(n))).join(' | ')} |`),
+    `| all threads polled | | ${columns.map((c) => fixed(sum(c), 2)).join(' | ')} |`,
+    `| the child's CPU (user + sys) | | ${columns.map((c) => fixed(c.cpu, 2)).join(' | ')} |`, '',
+  ];
+}
+
 function mdBaselines(r: Results): string[] {
   const env = r.baselineEnv;
   return [
@@ -237,7 +275,7 @@ export function markdown(r: Results): string {
     '# Benchmark results', '',
     `Produced by \`${r.command}\` (bench/index.ts; JSON in bench/results/latest.json).`, '',
     ...header(r).map((l) => `- ${l}`), '',
-    ...mdHeadline(r), ...mdStages(r), ...mdCodecs(r), ...mdBaselines(r), ...mdScopes(r),
+    ...mdHeadline(r), ...mdStages(r), ...mdThreads(r), ...mdCodecs(r), ...mdBaselines(r), ...mdScopes(r),
     '',
   ].join('\n');
 }

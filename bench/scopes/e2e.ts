@@ -5,6 +5,7 @@ import { runIngest } from '../lib/ingest-run.js';
 import { runProcessor } from '../lib/process-run.js';
 import type { Scope } from '../lib/types.js';
 import { imageMallocNote } from '../lib/env.js';
+import { CPU_BY_THREAD_NOTE, cpuExtra } from '../lib/threads.js';
 
 const POOL_SIZE = 2;
 
@@ -16,6 +17,7 @@ export const e2eScope: Scope = {
     imageMallocNote(ctx.root),
     `seconds = the ingest child's wall + the processor child's wall - ${ctx.idleSeconds} s (its idle wait after the last message); rows/s = rows / seconds; CPU is the sum of both children, peak RSS the larger`,
     'the two run one after the other: the month is one Kafka transaction, so a processor running alongside could not read a row before the ingest commits; the processor\'s start-up and group join are counted (a processor already running would not pay them)',
+    `${CPU_BY_THREAD_NOTE}; the processor's as cpu.<thread>, the ingest's as ingestCpu.<thread>`,
   ],
   async run(ctx) {
     const ingest = await runIngest(ctx);
@@ -29,6 +31,7 @@ export const e2eScope: Scope = {
       extra: {
         ingestSeconds: ingest.measured.wallSeconds, processSeconds, ingestPeakRssBytes: ingest.measured.peakRssBytes, processPeakRssBytes: processed.peakRssBytes,
         rowsWritten: processed.extra.rowsWritten ?? 0, rowsRejected: processed.extra.rowsRejected ?? 0,
+        ...Object.fromEntries(Object.entries(processed.extra).filter(([k]) => k.startsWith('cpu.'))), ...cpuExtra(ingest.measured.cpuByThread, 'ingestCpu.'),
       },
     };
   },

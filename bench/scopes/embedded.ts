@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { runMeasured } from '../lib/child.js';
 import { cleanEnv } from '../lib/env.js';
+import { CPU_BY_THREAD_NOTE, cpuExtra } from '../lib/threads.js';
 import { taxiCommand } from '../lib/runtime.js';
 import type { Scope } from '../lib/types.js';
 
@@ -12,7 +13,7 @@ export const embeddedScope: Scope = {
   name: 'embedded',
   what: `taxi run --json (in-process bus, ${availableParallelism()} transform workers = the cores, local Parquet + DuckDB)`,
   needsKafka: false,
-  notes: () => ['rows/s = rows read / the child\'s wall time (start-up included); reportedSeconds is the command\'s own timing'],
+  notes: () => ['rows/s = rows read / the child\'s wall time (start-up included); reportedSeconds is the command\'s own timing', CPU_BY_THREAD_NOTE],
   async run(ctx) {
     const dir = ctx.tempDir('embedded');
     const measured = await runMeasured({
@@ -36,6 +37,7 @@ export const embeddedScope: Scope = {
       extra: {
         rowsWritten: r.rowsWritten, rowsRejected: rejected, reportedSeconds: r.seconds, poolSize: availableParallelism(),
         ...Object.fromEntries(Object.entries(r.rowsRejected).map(([reason, n]) => [`rejected.${reason}`, n])),
+        ...cpuExtra(measured.cpuByThread),
       },
     };
   },

@@ -1,0 +1,67 @@
+// The benchmark's CPU by thread (bench/lib/threads.ts), and the thread names it reads, which the
+// service's worker modules give their threads (libs/workers/src/thread-name.ts).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { runMeasured } from '../../bench/lib/child.js';
+import { clockTicks, cpuByName, cpuExtra, parseThreadStat, threadCpuPoller } from '../../bench/lib/threads.js';
+import { THREAD_NAMES } from '../../libs/workers/src/thread-name.js';
+import { cliEnv } from '../helpers/cli-env.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const linux = process.platform === 'linux';
+
+t.test('a /proc stat line: the name (spaces and parentheses in it too) and utime + stime in seconds', async (t) => {
+  // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
+  const line = (comm: string, utime: number, stime: number): string => `4242 (${comm}) R 1 1 1 0 -1 4194368 10 0 0 0 ${utime} ${stime} 0 0 20 0 9 0 100 0 0`;
+  t.same(parseThreadStat(line('taxi-duckdb', 250, 50), 100), { name: 'taxi-duckdb', seconds: 3 });
+  t.same(parseThreadStat(line('a (b) c', 7, 3), 100), { name: 'a (b) c', seconds: 0.1 });
+  t.equal(parseThreadStat('no parentheses here', 100), undefined);
+  t.equal(parseThreadStat('1 (x) R', 100), undefined, 'a line cut short has no times');
+});
+
+t.test('threads are summed by name, largest first, and become extras under a prefix', async (t) => {
+  const by = cpuByName([{ name: 'V8Worker', seconds: 0.5 }, { name: 'taxi-transform', seconds: 1.25 }, { name: 'V8Worker', seconds: 0.251 }, { name: 'taxi-transform', seconds: 1 }]);
+  t.same(Object.entries(by), [['taxi-transform', 2.25], ['V8Worker', 0.75]]);
+  t.same(cpuExtra(by), { 'cpu.taxi-transform': 2.25, 'cpu.V8Worker': 0.75 });
+  t.same(cpuExtra(by, 'ingestCpu.'), { 'ingestCpu.taxi-transform': 2.25, 'ingestCpu.V8Worker': 0.75 });
+});
+
+/** A node child whose worker names its thread as the service's do, then spins for `ms`. */
+function spinner(ms: number, viaShell: boolean): ReturnType<typeof spawn> {
+  const code = `const { Worker } = require('node:worker_threads');
+    new Worker("require('node:fs').writeFileSync('/proc/thread-self/comm', 'spin-worker'); const end = Date.now() + ${ms}; while (Date.now() < end);", { eval: true });`;
+  // Through a shell that stays the parent (it runs a second command after node): as under GNU time.
+  return viaShell ? spawn('sh', ['-c', `"${process.execPath}" -e "$CODE"; true`], { env: { ...process.env, CODE: code }, stdio: 'ignore' })
+    : spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
+}
+
+for (const viaParent of [false, true]) {
+  t.test(`the poller reads each thread of ${viaParent ? 'the child of the process it is given' : 'the process it is given'}`, { skip: !linux && 'Linux /proc only' }, async (t) => {
+    const child = spinner(800, viaParent);
+    const poller = threadCpuPoller(child.pid ?? -1, viaParent);
+    await new Promise((resolve) => child.once('close', resolve));
+    const by = poller.stop();
+    t.ok((by['spin-worker'] ?? 0) >= 0.3, `the named worker's CPU is counted (${by['spin-worker']} s of its 0.8 s spin)`);
+    t.ok('MainThread' in by, 'Node\'s own threads under their names');
+    t.equal(clockTicks(), clockTicks(), 'the clock tick rate is read once');
+  });
+}
+
+t.test('taxi run\'s threads carry the service\'s names, and the benchmark counts each', { skip: !linux && 'Linux /proc only' }, async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'taxi-threads-'));
+  t.teardown(() => { rmSync(out, { recursive: true, force: true }); });
+  const measured = await runMeasured({
+    label: 'taxi run', cwd: root, dir: out, env: cliEnv({ ...process.env, TAXI__OBJECT_STORE__LOCAL__ROOT: join(out, 'objects') }),
+    args: [join(root, 'bin', 'taxi.js'), 'run', '--json', '--out', join(out, 'run')],
+  });
+  const by = measured.cpuByThread;
+  for (const name of Object.values(THREAD_NAMES)) t.ok((by[name] ?? 0) > 0, `${name}: ${by[name]} s`);
+  t.ok((by.MainThread ?? 0) > 0, 'the main thread keeps Node\'s name');
+  const polled = Object.values(by).reduce((a, b) => a + b, 0);
+  // Under GNU time the threads polled are its child's: most of the CPU (a thread's last moments
+  // before it ends can be missed), and never more.
+  t.ok(polled <= measured.cpuSeconds + 0.05 && polled >= 0.5 * measured.cpuSeconds, `the threads (${polled.toFixed(2)} s) account for the child's CPU (${measured.cpuSeconds.toFixed(2)} s)`);
+});
