@@ -195,20 +195,25 @@ const THREAD_ROLES: Readonly<Record<string, string>> = {
   'libuv-worker': 'libuv\'s pool: file writes and reads, DuckDB\'s async queries',
 };
 
-/** The scopes whose CPU by thread is reported, and the extras' prefix that holds it. */
-const THREAD_COLUMNS: readonly (readonly [scope: string, prefix: string, label: string])[] = [
-  ['embedded', 'cpu.', 'embedded `taxi run`'], ['ingest', 'cpu.', '`taxi ingest`'], ['process-2', 'cpu.', '`taxi process`, 2 workers'], ['e2e', 'cpu.', 'e2e: its `taxi process`'],
+/**
+ * The children whose CPU by thread is reported: the scope, the extras' prefix that holds it, and
+ * the extra holding that child's whole CPU (undefined: the scope's own figure).
+ */
+const THREAD_COLUMNS: readonly (readonly [scope: string, prefix: string, label: string, cpuKey?: string])[] = [
+  ['embedded', 'cpu.', 'embedded `taxi run`'], ['ingest', 'cpu.', '`taxi ingest`'], ['process-2', 'cpu.', '`taxi process`, 2 workers'],
+  ['e2e', 'ingestCpu.', 'e2e: its `taxi ingest`', 'ingestCpuSeconds'], ['e2e', 'cpu.', 'e2e: its `taxi process`', 'processCpuSeconds'],
 ];
 
 function mdThreads(r: Results): string[] {
-  const columns = THREAD_COLUMNS.flatMap(([scope, prefix, label]) => {
+  const columns = THREAD_COLUMNS.flatMap(([scope, prefix, label, cpuKey]) => {
     const s = r.scopes[scope];
     if (s?.status !== 'ok') return [];
     const byThread = new Map(Object.entries(s.extra).flatMap(([k, v]) => (k.startsWith(prefix) ? [[k.slice(prefix.length), v] as const] : [])));
-    return byThread.size === 0 ? [] : [{ label, cpu: s.cpuSeconds, byThread }];
+    return byThread.size === 0 ? [] : [{ label, cpu: cpuKey === undefined ? s.cpuSeconds : (s.extra[cpuKey] ?? Number.NaN), byThread }];
   });
   if (columns.length === 0) return [];
-  const names = [...new Set(columns.flatMap((c) => [...c.byThread.keys()]))]
+  // Threads that used no measurable CPU in any child (Node's signal and task-scheduler threads) are left out of the rows.
+  const names = [...new Set(columns.flatMap((c) => [...c.byThread.keys()]))].filter((n) => columns.some((c) => (c.byThread.get(n) ?? 0) >= 0.01))
     .sort((a, b) => Math.max(...columns.map((c) => c.byThread.get(b) ?? 0)) - Math.max(...columns.map((c) => c.byThread.get(a) ?? 0)));
   const cell = (v: number | undefined): string => (v === undefined ? '' : fixed(v, 2));
   const sum = (c: (typeof columns)[number]): number => [...c.byThread.values()].reduce((a, b) => a + b, 0);

@@ -30,6 +30,7 @@ export const e2eScope: Scope = {
       rowsPerSec: ingest.ingested.rows / seconds,
       extra: {
         ingestSeconds: ingest.measured.wallSeconds, processSeconds, ingestPeakRssBytes: ingest.measured.peakRssBytes, processPeakRssBytes: processed.peakRssBytes,
+        ingestCpuSeconds: ingest.measured.cpuSeconds, processCpuSeconds: processed.cpuSeconds,
         rowsWritten: processed.extra.rowsWritten ?? 0, rowsRejected: processed.extra.rowsRejected ?? 0,
         ...Object.fromEntries(Object.entries(processed.extra).filter(([k]) => k.startsWith('cpu.'))), ...cpuExtra(ingest.measured.cpuByThread, 'ingestCpu.'),
       },
