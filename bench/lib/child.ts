@@ -7,7 +7,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { clockTicks, threadCpuPoller } from './threads.js';
+import { clockTicks } from '../../libs/workers/src/thread-cpu.js';
+import { threadCpuPoller } from './threads.js';
 
 export type MeasureMethod = 'gnu-time' | 'proc-poll';
 

@@ -138,6 +138,9 @@ t.test('SIGTERM mid-month drains, commits and exits 0; /metrics and /readyz answ
   t.match(metrics, /^taxi_processor_batch_duration_seconds_bucket/m, 'batch latency histogram');
   t.match(metrics, /^taxi_processor_pool_utilization_ratio \d/m, 'pool utilization');
   t.match(metrics, /^taxi_processor_consumer_lag_messages\{partition="\d"\} \d+/m, 'lag per partition');
+  for (const thread of ['MainThread', 'taxi-transform', 'taxi-pq-encode', 'taxi-duckdb']) {
+    t.match(metrics, new RegExp(`^taxi_processor_thread_cpu_seconds_total\\{thread="${thread}"\\} [0-9.e+-]+$`, 'm'), `CPU seconds of the ${thread} thread`);
+  }
   t.match(metrics, /^taxi_processor_in_flight_messages [0-2]$/m, 'messages in flight, bounded by maxInFlight (2)');
   t.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200, 'ready while running');
   first.proc.kill('SIGTERM');

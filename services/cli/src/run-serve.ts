@@ -6,9 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { messageOf } from '../../../libs/errors/src/index.js';
-import { buildHttpApp, registerDashboard } from '../../../libs/telemetry/src/index.js';
+import { buildHttpApp, registerDashboard, serviceRegistry } from '../../../libs/telemetry/src/index.js';
 import type { DashboardWarehouse } from '../../../libs/telemetry/src/index.js';
 import { duckDbWarehouse } from '../../../libs/warehouse/src/duckdb.js';
 
@@ -68,8 +67,7 @@ export async function serveRun(options: ServeRunOptions): Promise<number> {
   const out = resolve(options.outDir);
   const path = join(out, 'taxi.duckdb');
   const warehouse = duckDbPerQuery(path);
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'taxi_run_' });
+  const registry = serviceRegistry('taxi_run_');
   const app = buildHttpApp(registry, {
     live: () => true,
     ready: async () => {

@@ -2,9 +2,8 @@ import { hostname } from 'node:os';
 import { kafkaGroupConsumer } from '../../../../libs/bus/src/index.js';
 import { parquetCodec } from '../../../../libs/parquet/src/index.js';
 import { busDeadLetters, DEAD_LETTER_TRANSACTION_TIMEOUT_MS, CheckpointStore, KafkaProcessor, Pipeline } from '../../../../libs/processor/src/index.js';
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ParquetSink } from '../../../../libs/sinks/src/index.js';
-import { buildHttpApp, processorMetrics, registerDashboard, sumRejected } from '../../../../libs/telemetry/src/index.js';
+import { buildHttpApp, processorMetrics, registerDashboard, serviceRegistry, sumRejected } from '../../../../libs/telemetry/src/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
 import { processorHealth } from '../processor-health.js';
@@ -52,8 +51,7 @@ export const processCommand: Command = {
         // made the file's messages durable too (Warehouse.pendingFrom).
         processor.noteFlushed(file.partition, file.lastOffset);
       });
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry, prefix: 'taxi_processor_' });
+    const registry = serviceRegistry('taxi_processor_');
     const consumer = kafkaGroupConsumer(config.bus.kafka, { groupId, partitionsConcurrently: config.topics.rawPartitions });
     // The gauges read the pipeline and the processor, which are built with the metrics: a holder breaks the cycle.
     const live: { pipeline?: Pipeline; processor?: KafkaProcessor } = {};

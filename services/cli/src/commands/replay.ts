@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { AppError } from '../../../../libs/errors/src/index.js';
 import { parquetCodec } from '../../../../libs/parquet/src/index.js';
 import { busDeadLetters, DEAD_LETTER_TRANSACTION_TIMEOUT_MS } from '../../../../libs/processor/src/index.js';
@@ -7,7 +8,7 @@ import { replayMonth } from '../../../../libs/replay/src/index.js';
 import type { ReplayPhase, ReplayProgress, ReplayResult } from '../../../../libs/replay/src/index.js';
 import { monthKey, parseMonthRef } from '../../../../libs/schema/src/month.js';
 import type { MonthRef } from '../../../../libs/schema/src/month.js';
-import { buildHttpApp, readiness } from '../../../../libs/telemetry/src/index.js';
+import { buildHttpApp, readiness, serviceRegistry } from '../../../../libs/telemetry/src/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
 import { progressLine } from '../progress.js';
@@ -48,8 +49,7 @@ export const replayCommand: Command = {
     const store = await buildStore(config);
     const codec = parquetCodec(config.parquet);
     const warehouse = await buildWarehouse(config);
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry, prefix: 'taxi_replay_' });
+    const registry = serviceRegistry('taxi_replay_');
     const metrics = replayMetrics(registry, ref);
     let last: ReplayProgress = { phase: 'check', rows: 0, total: 0 };
     let lastError: string | null = null;

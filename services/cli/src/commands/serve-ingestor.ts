@@ -1,8 +1,7 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ContinuousIngestor } from '../../../../libs/ingest/src/index.js';
 import { parquetCodec } from '../../../../libs/parquet/src/index.js';
 import { httpSource } from '../../../../libs/source/src/index.js';
-import { buildHttpApp, ingestorMetrics } from '../../../../libs/telemetry/src/index.js';
+import { buildHttpApp, ingestorMetrics, serviceRegistry } from '../../../../libs/telemetry/src/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../args.js';
 import { ingestorHealth } from '../ingestor-health.js';
@@ -41,8 +40,7 @@ export const serveIngestorCommand: Command = {
     const bus = buildBus(config, log);
     const store = await buildStore(config);
     const codec = parquetCodec(config.parquet);
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry, prefix: 'taxi_ingestor_' });
+    const registry = serviceRegistry('taxi_ingestor_');
     const ingestor = new ContinuousIngestor({ bus, store, codec, log, source: httpSource(config.source.http), metrics: ingestorMetrics(registry) },
       { ...config.ingestor, topics: config.topics });
 
