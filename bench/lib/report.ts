@@ -1,4 +1,5 @@
 // The results document, and its two human forms: a table for the terminal and bench/RESULTS.md.
+import { THREAD_NAMES } from '../../libs/workers/src/thread-name.js';
 import type { Plot } from './plots.js';
 import type { BaselineVenv } from './python-venv.js';
 import type { Headline, StageRow } from './summary.js';
@@ -186,10 +187,10 @@ function mdStages(r: Results): string[] {
 
 /** What each thread named in the CPU by thread does. */
 const THREAD_ROLES: Readonly<Record<string, string>> = {
-  'taxi-duckdb': 'the DuckDB warehouse: chunks from Arrow, appends, commits (its own thread)',
-  'taxi-transform': 'the transform pool: validate, derive, zone join, processed Arrow IPC',
-  'taxi-pq-encode': 'Parquet encode of the processed files',
-  'taxi-pq-decode': 'Parquet decode of the source row groups',
+  [THREAD_NAMES.duckdb]: 'the DuckDB warehouse: chunks from Arrow, appends, commits (its own thread)',
+  [THREAD_NAMES.transform]: 'the transform pool: validate, derive, zone join, processed Arrow IPC',
+  [THREAD_NAMES.parquetEncode]: 'Parquet encode of the processed files',
+  [THREAD_NAMES.parquetDecode]: 'Parquet decode of the source row groups',
   MainThread: 'main thread: bus (Kafka client or in-process), routing, sinks\' bookkeeping, dead letters',
   V8Worker: 'V8\'s helper threads: garbage collection (concurrent marking, sweeping) and compiling, for every thread\'s heap',
   'libuv-worker': 'libuv\'s pool: file writes and reads, DuckDB\'s async queries',

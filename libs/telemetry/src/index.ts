@@ -8,5 +8,4 @@ export { processorMetrics } from './processor-metrics.js';
 export type { ProcessorMetrics } from './processor-metrics.js';
 export { readiness, readyCheck } from './readiness.js';
 export { serviceRegistry } from './registry.js';
-export { threadCpuMetric } from './thread-cpu-metric.js';
 export type { Probe, ProbeResult, Readiness, ReadinessOptions } from './readiness.js';

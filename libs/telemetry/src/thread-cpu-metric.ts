@@ -18,8 +18,10 @@ export function threadCpuMetric(registry: Registry, prefix: string): Counter<'th
       if (!totals.read()) return;
       for (const [thread, seconds] of Object.entries(totals.byName())) {
         const more = seconds - (counted.get(thread) ?? 0);
-        if (more > 0) this.inc({ thread }, more);
-        counted.set(thread, Math.max(seconds, counted.get(thread) ?? 0));
+        if (more > 0) {
+          this.inc({ thread }, more);
+          counted.set(thread, seconds);
+        }
       }
     },
   });

@@ -1,6 +1,6 @@
 // A service's registry: prom-client's process metrics and the CPU by thread name (thread-cpu-metric.ts).
-import { Worker } from 'node:worker_threads';
 import t from 'tap';
+import { spinningWorker } from '../../workers/test/spin.js';
 import { serviceRegistry } from '../src/index.js';
 
 const linux = process.platform === 'linux';
@@ -17,10 +17,10 @@ t.test('process metrics and CPU seconds by thread name, under the service\'s pre
   t.match(first, /^# TYPE taxi_test_process_cpu_user_seconds_total counter$/m, 'prom-client\'s process metrics');
   t.match(first, /^# TYPE taxi_test_thread_cpu_seconds_total counter$/m, 'a counter');
   t.ok((sample(first, 'taxi_test_thread_cpu_seconds_total', 'MainThread') ?? 0) > 0, 'the main thread, under Node\'s name');
-  const w = new Worker("require('node:fs').writeFileSync('/proc/thread-self/comm', 'spin-metric'); const end = Date.now() + 500; while (Date.now() < end); setTimeout(() => {}, 300);", { eval: true });
-  await new Promise((resolve) => setTimeout(resolve, 650)); // spun, now idle until it ends
+  const spinner = spinningWorker(['spin-metric'], 300);
+  await spinner.next();
   const during = sample(await registry.metrics(), 'taxi_test_thread_cpu_seconds_total', 'spin-metric') ?? 0;
-  t.ok(during >= 0.25, `a named thread's CPU (${during} s of its 0.5 s spin)`);
-  await new Promise((resolve) => w.once('exit', resolve));
+  t.ok(during >= 0.29, `a named thread's CPU (${during} s, of which 0.3 s spun)`);
+  await spinner.end();
   t.equal(sample(await registry.metrics(), 'taxi_test_thread_cpu_seconds_total', 'spin-metric'), during, 'still counted after the thread ended, never less');
 });

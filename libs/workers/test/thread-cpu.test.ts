@@ -1,7 +1,7 @@
 // CPU by thread name from /proc (thread-cpu.ts), as the processor's /metrics and the benchmark read it.
-import { Worker } from 'node:worker_threads';
 import t from 'tap';
 import { clockTicks, parseThreadStat, ThreadCpuTotals } from '../src/thread-cpu.js';
+import { spinningWorker } from './spin.js';
 
 const linux = process.platform === 'linux';
 
@@ -19,12 +19,12 @@ t.test('a thread\'s CPU stays counted under its name after it ends, and no figur
   const totals = new ThreadCpuTotals();
   t.ok(totals.read(), 'this process\'s threads read');
   t.ok((totals.byName().MainThread ?? 0) > 0, 'the main thread under Node\'s name');
-  const w = new Worker(`require('node:fs').writeFileSync('/proc/thread-self/comm', 'spin-test'); const end = Date.now() + 600; while (Date.now() < end); setTimeout(() => {}, 300);`, { eval: true });
-  await new Promise((resolve) => setTimeout(resolve, 750)); // spun, now idle until it ends
+  const spinner = spinningWorker(['spin-test'], 300);
+  await spinner.next();
   totals.read();
   const during = totals.byName()['spin-test'] ?? 0;
-  t.ok(during >= 0.3, `the live thread's CPU (${during} s of its 0.6 s spin)`);
-  await new Promise((resolve) => w.once('exit', resolve));
+  t.ok(during >= 0.29, `the live thread's CPU (${during} s, of which 0.3 s spun)`);
+  await spinner.end();
   totals.read();
   t.equal(totals.byName()['spin-test'], during, 'kept after it ended, at the CPU last read');
   t.notOk(new ThreadCpuTotals(2 ** 30).read(), 'no such process: nothing read');
@@ -32,17 +32,14 @@ t.test('a thread\'s CPU stays counted under its name after it ends, and no figur
 
 t.test('a thread that renames itself is one thread: its CPU moves to the new name, not counted twice', { skip: !linux && 'Linux /proc only' }, async (t) => {
   const totals = new ThreadCpuTotals();
+  const spinner = spinningWorker(['spin-first', 'spin-second'], 200);
+  await spinner.next();
   totals.read();
-  const before = totals.byName().WorkerThread ?? 0;
-  // Spins 400 ms under Node's worker thread name, then takes a name of its own and idles.
-  const w = new Worker("const end = Date.now() + 400; while (Date.now() < end); require('node:fs').writeFileSync('/proc/thread-self/comm', 'renamed-test'); setTimeout(() => {}, 400);", { eval: true });
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  totals.read(); // still spinning, as WorkerThread
-  t.ok((totals.byName().WorkerThread ?? 0) - before >= 0.15, 'seen under the name it started with');
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  totals.read(); // renamed
-  const renamed = totals.byName()['renamed-test'] ?? 0;
-  t.ok(renamed >= 0.3, `its whole CPU under its new name (${renamed} s)`);
-  t.ok((totals.byName().WorkerThread ?? 0) - before < 0.05, 'and none of it left under the old one');
-  await new Promise((resolve) => w.once('exit', resolve));
+  t.ok((totals.byName()['spin-first'] ?? 0) >= 0.19, 'seen under its first name');
+  await spinner.next();
+  totals.read();
+  const second = totals.byName()['spin-second'] ?? 0;
+  t.ok(second >= 0.39, `its whole CPU under its new name (${second} s, of which 0.4 s spun)`);
+  t.equal(totals.byName()['spin-first'], undefined, 'none of it left under the old one');
+  await spinner.end();
 });
