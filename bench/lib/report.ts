@@ -201,7 +201,7 @@ const THREAD_ROLES: Readonly<Record<string, string>> = {
  * the extra holding that child's whole CPU (undefined: the scope's own figure).
  */
 const THREAD_COLUMNS: readonly (readonly [scope: string, prefix: string, label: string, cpuKey?: string])[] = [
-  ['embedded', 'cpu.', 'embedded `taxi run`'], ['ingest', 'cpu.', '`taxi ingest`'], ['process-2', 'cpu.', '`taxi process`, 2 workers'],
+  ['embedded', 'cpu.', 'embedded `taxi run`'], ['ingest', 'cpu.', '`taxi ingest`'], ['process-2', 'cpu.', '`taxi process`, 2 workers'], ['replay', 'cpu.', '`taxi replay`'],
   ['e2e', 'ingestCpu.', 'e2e: its `taxi ingest`', 'ingestCpuSeconds'], ['e2e', 'cpu.', 'e2e: its `taxi process`', 'processCpuSeconds'],
 ];
 

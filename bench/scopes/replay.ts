@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { runMeasured } from '../lib/child.js';
 import { cleanEnv } from '../lib/env.js';
 import { taxiCommand } from '../lib/runtime.js';
+import { CPU_BY_THREAD_NOTE, cpuExtra } from '../lib/threads.js';
 import type { RunResult, Scope, ScopeContext } from '../lib/types.js';
 
 export const replayScope: Scope = {
@@ -13,6 +14,7 @@ export const replayScope: Scope = {
   notes: () => [
     'rows/s = rows read by the replay / the replay\'s own seconds (manifest and offset checks, read + transform + staging writes, the swap); wall adds process start-up',
     'the month is replaced in a DuckDB warehouse and a local object store already holding it (as after a fresh run)',
+    CPU_BY_THREAD_NOTE,
   ],
   run: runReplay,
 };
@@ -37,6 +39,6 @@ async function runReplay(ctx: ScopeContext): Promise<RunResult> {
   return {
     wallSeconds: measured.wallSeconds, cpuSeconds: measured.cpuSeconds, peakRssBytes: measured.peakRssBytes, method: measured.method,
     rowsPerSec: result.rowsRead / result.seconds,
-    extra: { rowsRead: result.rowsRead, rowsWritten: result.rowsWritten ?? 0, replaySeconds: result.seconds, files: result.files ?? 0 },
+    extra: { rowsRead: result.rowsRead, rowsWritten: result.rowsWritten ?? 0, replaySeconds: result.seconds, files: result.files ?? 0, ...cpuExtra(measured.cpuByThread) },
   };
 }
