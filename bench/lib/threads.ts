@@ -1,6 +1,6 @@
 // Where a child's CPU goes, by thread: libs/workers/src/thread-cpu.ts reads the threads of the
 // child's process from /proc every THREAD_POLL_MS while it runs and keeps each name's CPU, ended
-// threads included (the processor's /metrics reads it the same way). The service names its worker
+// threads included (every service's /metrics reads it the same way). The service names its worker
 // threads (libs/workers/src/thread-name.ts: taxi-transform, taxi-pq-decode, taxi-pq-encode,
 // taxi-duckdb); Node names its own (MainThread, V8Worker for V8's collector and compiler helpers,
 // libuv-worker for the libuv pool that runs fs calls and DuckDB's async queries). A thread's CPU

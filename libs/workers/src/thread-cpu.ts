@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 // CPU time by thread name, from /proc/<pid>/task/<tid>/stat (Linux): the service's worker threads
 // carry names of their own (thread-name.ts), Node's keep theirs (MainThread, V8Worker for V8's
-// collector and compiler helpers, libuv-worker). The processor's /metrics and the benchmark both
-// read it. Elsewhere than Linux there is no /proc and every figure is empty.
+// collector and compiler helpers, libuv-worker). Every service's /metrics (taxi_<service>_thread_cpu_seconds_total)
+// and the benchmark read it. Elsewhere than Linux there is no /proc and every figure is empty.
 
 let ticks: number | undefined;
 /** Clock ticks per second, the unit of /proc's CPU times (getconf CLK_TCK, read once; else 100). */
@@ -42,7 +42,6 @@ export function parseThreadStat(text: string, ticksPerSecond: number): ThreadCpu
  */
 export class ThreadCpuTotals {
   readonly #pid: number | 'self';
-  readonly #ticks = clockTicks();
   /** Threads seen at the last read, by id. */
   #live = new Map<string, ThreadCpu>();
   /** CPU of the threads that ended, by name. */
@@ -60,10 +59,12 @@ export class ThreadCpuTotals {
     } catch {
       return false;
     }
+    // Read here, not when constructed: a service makes one at start-up, and reads it at its first scrape.
+    const ticks = clockTicks();
     const live = new Map<string, ThreadCpu>();
     for (const tid of tids) {
       try {
-        const thread = parseThreadStat(readFileSync(`/proc/${this.#pid}/task/${tid}/stat`, 'utf8'), this.#ticks);
+        const thread = parseThreadStat(readFileSync(`/proc/${this.#pid}/task/${tid}/stat`, 'utf8'), ticks);
         if (thread) live.set(tid, thread);
       } catch {
         // the thread ended between the listing and the read: counted below, as ended
