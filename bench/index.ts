@@ -24,6 +24,7 @@ import { FULL_MONTH_ROWS, syntheticMonth } from './lib/source.js';
 import { headline, stages } from './lib/summary.js';
 import type { Ingested, RunResult, Scope, ScopeContext, SourceMonth } from './lib/types.js';
 import { baselineDuckdbScope } from './scopes/baseline-duckdb.js';
+import { baselineDuckdbEmbeddedScope } from './scopes/baseline-duckdb-embedded.js';
 import { baselinePandasScope } from './scopes/baseline-pandas.js';
 import { baselinePandasVectorisedScope } from './scopes/baseline-pandas-vectorised.js';
 import { baselinePolarsScope } from './scopes/baseline-polars.js';
@@ -42,7 +43,7 @@ import { sinksScope } from './scopes/sinks.js';
 /** In the order they run: the baselines right after embedded, so that load on the machine is alike. */
 const SCOPES: readonly Scope[] = [
   decodeScope, codecsScope, ingestScope, process1Scope, process2Scope, replayScope, embeddedScope,
-  baselinePandasScope, baselinePandasVectorisedScope, baselineDuckdbScope, baselinePolarsScope, sinksScope, e2eScope, memoryScope, batchSizeScope,
+  baselinePandasScope, baselinePandasVectorisedScope, baselineDuckdbScope, baselineDuckdbEmbeddedScope, baselinePolarsScope, sinksScope, e2eScope, memoryScope, batchSizeScope,
 ];
 const IDLE_SECONDS = 3;
 const RAW_PARTITIONS = 6;

@@ -3,8 +3,12 @@
 Usage: python clean_duckdb.py SPEC.json (see clean_spec.py). The month is read with
 read_parquet, each row gets its reject reason (the first failing check, as transform.ts), the
 kept rows are derived, enriched with the zone lookup and written as ZSTD Parquet; the rejected
-rows are counted by reason (not written: our pipeline also sends them to a DLQ). DuckDB uses
-every core. Prints one JSON line (clean_spec.report).
+rows are counted by reason. DuckDB uses every core. Prints one JSON line (clean_spec.report).
+
+With the spec's `embedded` part, it does the whole of `taxi run`'s job, as DuckDB would do it
+natively: the kept rows also go into a new table of the warehouse's schema (the adapter's own
+CREATE TABLE) in a database file, which is checkpointed before the time stops, and the rejected
+rows go with their reason and source row to a JSON-lines file (taxi run's dead letters).
 """
 
 import os
@@ -86,21 +90,42 @@ def output_sql(spec, present):
 
 def main():
     spec = Spec(sys.argv[1])
+    embedded = spec.embedded
     started = time.perf_counter()
-    con = duckdb.connect()
-    con.execute(f"CREATE TABLE zones AS SELECT CAST(LocationID AS INTEGER) AS LocationID, Borough, Zone FROM read_csv({lit(spec.zones_csv)}, header = true, all_varchar = true)")
+    if embedded:
+        con = duckdb.connect(embedded["database"], config={"storage_compatibility_version": embedded["storageVersion"]})
+    else:
+        con = duckdb.connect()
+    con.execute(f"CREATE TEMP TABLE zones AS SELECT CAST(LocationID AS INTEGER) AS LocationID, Borough, Zone FROM read_csv({lit(spec.zones_csv)}, header = true, all_varchar = true)")
     max_id = con.execute("SELECT max(LocationID) FROM zones").fetchone()[0]
     present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit(spec.source)})").fetchall()}
     c = spec.columns
-    con.execute(f"CREATE VIEW classified AS SELECT *, {reason_sql(spec, max_id)} AS reject_reason FROM read_parquet({lit(spec.source)}, file_row_number = true)")
-    con.execute(
-        f"COPY (SELECT {output_sql(spec, present)} FROM classified "
+    con.execute(f"CREATE TEMP VIEW classified AS SELECT *, {reason_sql(spec, max_id)} AS reject_reason FROM read_parquet({lit(spec.source)}, file_row_number = true)")
+    kept_rows = (
+        f"SELECT {output_sql(spec, present)} FROM classified "
         f"LEFT JOIN zones pz ON pz.LocationID = classified.{q(c['puLocation'])} "
         f"LEFT JOIN zones dz ON dz.LocationID = classified.{q(c['doLocation'])} "
-        f"WHERE reject_reason IS NULL) TO {lit(spec.output)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {spec.row_group_rows})")
+        f"WHERE reject_reason IS NULL")
+    parquet = f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {spec.row_group_rows})"
+    if embedded:
+        table = q(embedded["table"])
+        con.execute(embedded["createTable"])
+        con.execute(f"INSERT INTO {table} {kept_rows}")
+        con.execute(f"COPY {table} TO {lit(spec.output)} {parquet}")
+        con.execute(
+            f"COPY (SELECT reject_reason AS reason, file_row_number AS row, * EXCLUDE (reject_reason, file_row_number) "
+            f"FROM classified WHERE reject_reason IS NOT NULL) TO {lit(embedded['deadLetters'])} (FORMAT json)")
+    else:
+        con.execute(f"COPY ({kept_rows}) TO {lit(spec.output)} {parquet}")
     counts = dict(con.execute("SELECT coalesce(reject_reason, ''), count(*) FROM classified GROUP BY ALL").fetchall())
     kept = counts.pop("", 0)
-    report("duckdb", duckdb.__version__, started, kept + sum(counts.values()), kept, counts, os.path.getsize(spec.output))
+    if embedded:
+        stored = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        if stored != kept:
+            sys.exit(f"clean_duckdb: the table holds {stored} rows, {kept} were kept")
+        con.execute("CHECKPOINT")
+    con.close()
+    report("duckdb-embedded" if embedded else "duckdb", duckdb.__version__, started, kept + sum(counts.values()), kept, counts, os.path.getsize(spec.output))
 
 
 if __name__ == "__main__":

@@ -79,6 +79,9 @@ class Spec:
         self.max_distance_miles = raw["limits"]["maxDistanceMiles"]
         self.max_speed_mph = raw["limits"]["maxSpeedMph"]
         self.row_group_rows = raw["rowGroupRows"]
+        # clean_duckdb.py's embedded mode (taxi run's whole job): database, createTable, table,
+        # storageVersion, deadLetters; None for the cleaning alone.
+        self.embedded = raw.get("embedded")
         if tuple(raw["reasons"]) != CHECKS:
             sys.exit(f"clean_spec: the reject reasons changed in reasons.ts ({raw['reasons']}); update CHECKS in {__file__}")
         if self.columns.get("total") is None or self.columns.get("distance") is None:

@@ -52,6 +52,19 @@ const FIELD_BY_NAME = new Map(PROCESSED_FIELDS.map((f) => [f.name, f]));
 const SQL_TYPE: Record<ProcessedType, string> = { STRING: 'VARCHAR', INT64: 'BIGINT', FLOAT64: 'DOUBLE', TIMESTAMP: 'TIMESTAMP', DATE: 'DATE' };
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
+/**
+ * A new table's type of a processed column: the ENUM columns' start with `seeds` (enumSeeds: the
+ * services and the shipped zone lookup's names, read when a table or column is created).
+ */
+function newColumnSqlType(field: ProcessedField, seeds: ReadonlyMap<string, readonly string[]>): string {
+  return ENUM_COLUMNS.has(field.name) ? enumSql(seeds.get(field.name) ?? []) : SQL_TYPE[field.type];
+}
+
+/** The CREATE TABLE of a new processed table, as this adapter creates one (the harness's DuckDB baseline runs it too). */
+export function newTableSql(name: string, seeds: ReadonlyMap<string, readonly string[]> = enumSeeds()): string {
+  return `CREATE TABLE ${quote(name)} (${PROCESSED_FIELDS.map((f) => `${quote(f.name)} ${newColumnSqlType(f, seeds)}${f.mode === 'REQUIRED' ? ' NOT NULL' : ''}`).join(', ')})`;
+}
+
 function unavailable(what: string, error: unknown): AppError {
   return new AppError('TAXI_ERR_WAREHOUSE_UNAVAILABLE', `DuckDB ${what} failed: ${messageOf(error)}`, { retryable: true, cause: error });
 }
@@ -89,20 +102,13 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
     return run;
   };
 
-  // A new table's type of each processed column: the ENUM columns' start with the services and the
-  // shipped zone lookup's names (read when a table or column is created).
   let seeds: ReadonlyMap<string, readonly string[]> | undefined;
-  const newColumnType = (field: ProcessedField): string => {
-    if (!ENUM_COLUMNS.has(field.name)) return SQL_TYPE[field.type];
-    seeds ??= enumSeeds();
-    return enumSql(seeds.get(field.name) ?? []);
-  };
+  const newColumnType = (field: ProcessedField): string => newColumnSqlType(field, seeds ??= enumSeeds());
 
   async function ensureSchema(c: DuckDBConnection, name: string, markers: string): Promise<void> {
     const table = quote(name);
     const exists = (await c.runAndReadAll(`SELECT 1 FROM information_schema.tables WHERE table_schema = 'main' AND table_name = '${sqlString(name)}'`)).currentRowCount > 0;
-    const columns = exists ? [] : PROCESSED_FIELDS.map((f) => `${quote(f.name)} ${newColumnType(f)}${f.mode === 'REQUIRED' ? ' NOT NULL' : ''}`);
-    if (!exists) await c.run(`CREATE TABLE ${table} (${columns.join(', ')})`);
+    if (!exists) await c.run(newTableSql(name, seeds ??= enumSeeds()));
     await c.run(`CREATE TABLE IF NOT EXISTS ${quote(markers)} (partition_key VARCHAR NOT NULL, "offset" VARCHAR NOT NULL, row_count BIGINT NOT NULL, written_at TIMESTAMP NOT NULL, PRIMARY KEY (partition_key, "offset"))`);
     const existing = new Map((await c.runAndReadAll(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${name}'`))
       .getRowObjectsJson().map((r) => [r.column_name as string, r.data_type as string]));

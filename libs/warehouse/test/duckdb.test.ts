@@ -9,6 +9,7 @@ import { parquetWasmCodec } from '../../parquet/src/index.js';
 import { canonicalSchema } from '../../schema/src/canonical.js';
 import { normalizeRowGroup } from '../../schema/src/normalize.js';
 import { loadZones, transformTable } from '../../transform/src/index.js';
+import { newTableSql } from '../src/duckdb.js';
 import { duckDbWarehouse } from '../src/index.js';
 
 const codec = parquetWasmCodec();
@@ -51,6 +52,25 @@ t.test('batches land once, across a reopen, and read back equal', async (t) => {
   t.equal(row?.pickup_zone, table.getChild('pickup_zone')!.get(5));
   t.equal(Number(row?.us), Number((table.getChild('pickup_datetime')!.data[0]!.values as BigInt64Array)[5]), 'timestamps to the microsecond');
   t.equal(Number(row?.load), Date.UTC(2024, 2, 5) * 1000);
+});
+
+t.test('newTableSql is the table the adapter creates (the harness\'s DuckDB baseline runs it)', async (t) => {
+  const path = dbPath(t);
+  const wh = duckDbWarehouse({ path });
+  await wh.connect();
+  await wh.close();
+  const db = await DuckDBInstance.create(':memory:');
+  t.teardown(() => { db.closeSync(); });
+  const c = await db.connect();
+  await c.run(`ATTACH '${path}' AS made (READ_ONLY)`);
+  await c.run(newTableSql('by_sql'));
+  const columns = async (catalog: string, table: string): Promise<unknown[]> => (await c.runAndReadAll(
+    `SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_catalog = '${catalog}' AND table_name = '${table}' ORDER BY ordinal_position`,
+  )).getRowObjectsJson();
+  const made = await columns('made', 'trips');
+  t.ok(made.length > 20, 'the adapter made the processed table');
+  t.same(await columns('memory', 'by_sql'), made, 'the same columns, types (ENUMs with their values) and nullability, in the same order');
+  t.match(newTableSql('x'), /^CREATE TABLE "x" \("trip_id" VARCHAR NOT NULL, /);
 });
 
 t.test('schema: missing nullable columns are added, a changed type is refused', async (t) => {
