@@ -4,7 +4,7 @@
 import { Piscina } from 'piscina';
 import { loadArrowRs } from './arrow-rs-native.js';
 import { ownBuffer } from './own-buffer.js';
-import { collectGarbage } from './worker-gc.js';
+import { collectGarbage } from '../../workers/src/worker-gc.js';
 import type { EncodeTask } from './worker-codec.js';
 import { nameThisThread, THREAD_NAMES } from '../../workers/src/thread-name.js';
 

@@ -5,7 +5,7 @@
 // group after row group grew by ~300 MB a row group, without bound. So each polars task ends by
 // collecting garbage (worker-gc.ts) and letting the finalizers run.
 import { Piscina } from 'piscina';
-import { collectGarbage } from './worker-gc.js';
+import { collectGarbage } from '../../workers/src/worker-gc.js';
 
 /**
  * Frees the native memory of every polars object no longer referenced. Call it once the task's

@@ -9,7 +9,7 @@ import { checkArrowColumns } from './arrow-columns.js';
 import type { ExpectedColumn } from './arrow-columns.js';
 import { codeColumn, enumCodeBytes } from './duckdb-enums.js';
 import type { EnumCodeArray, EnumCodes } from './duckdb-enums.js';
-import { copyFixedWidth, copyStrings, copyValidity, setAllNull } from './duckdb-vectors.js';
+import { copyFixedWidth, copyStrings, copyValidity, setAllNull, VECTOR_ROWS } from './duckdb-vectors.js';
 
 // Arrow columns of a processed batch -> DuckDB data chunks for the appender, with no file and no
 // Parquet in between. The value layouts are DuckDB's own: DOUBLE and BIGINT as 8-byte numbers,
@@ -27,7 +27,7 @@ export interface TableColumn {
 }
 
 /** Rows per data chunk: DuckDB's vector size, the most a chunk holds (2048). */
-const CHUNK_ROWS = 2048;
+const CHUNK_ROWS = VECTOR_ROWS;
 
 /** The DuckDB type a processed column has in a table this adapter created or checked. */
 const DUCKDB_TYPE: Record<ProcessedType, DuckDBTypeId> = {
@@ -107,21 +107,47 @@ function fill(vector: duckdb.Vector, field: ProcessedField, enumCodes: EnumCodes
   copyValidity(vector, data, start, n);
 }
 
+// The one data chunk this thread fills and appends, over and over: reset between uses (DuckDB
+// then drops its string heap and marks every row valid again), and made anew only when the table's
+// column types change (an ENUM widened, a column added). A chunk made per 2048 rows held about
+// 0.6 MB of native memory until V8 collected its handle, which it seldom did: `taxi run` of a month
+// peaked 0.7 GB higher once nothing else on the DuckDB thread made garbage (by hand, 3 runs each).
+let reusable: { readonly types: string; readonly chunk: DuckDBDataChunk } | undefined;
+
+function emptyChunk(columns: readonly TableColumn[]): DuckDBDataChunk {
+  const types = columns.map((c) => c.type.toString()).join('\u0000');
+  if (reusable?.types === types) {
+    duckdb.data_chunk_reset(reusable.chunk.chunk);
+    return reusable.chunk;
+  }
+  const chunk = new DuckDBDataChunk(duckdb.create_data_chunk(columns.map((c) => c.type.toLogicalType().logical_type)));
+  reusable = { types, chunk };
+  return chunk;
+}
+
+/** A batch ready for the appender: `append` hands it over a data chunk at a time. */
+export interface ProcessedBatch {
+  /**
+   * Fills a data chunk with each run of up to 2048 rows, in order, and passes it to `into` (the
+   * appender, which copies it): the same chunk each time, so `into` must not keep it.
+   */
+  append(into: (chunk: DuckDBDataChunk) => void): void;
+  /** Values an ENUM column lacks, by column: the batch cannot be appended until it is widened. */
+  readonly missing: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
 /**
- * The batch's rows as DuckDB data chunks of up to 2048 rows, one vector per column of the table
+ * The batch's rows for DuckDB data chunks of up to 2048 rows, one vector per column of the table
  * (`columns`, in the table's order, which need not be PROCESSED_FIELDS' once a column was added
  * back). `where` names the batch in errors. Throws TAXI_ERR_WAREHOUSE_WRITE for a batch of another
- * schema, TAXI_ERR_WAREHOUSE_SCHEMA for a table column retyped since connect. Values an ENUM
- * column lacks make no chunks: they are returned by column, for the caller to widen it and call again.
+ * schema, TAXI_ERR_WAREHOUSE_SCHEMA for a table column retyped since connect, both before any
+ * chunk is filled. Values an ENUM column lacks are returned by column in `missing`, for the caller
+ * to widen it and call again.
  */
-export function processedChunks(table: Table, columns: readonly TableColumn[], where: string): { chunks: DuckDBDataChunk[]; missing: Map<string, Set<string>> } {
+export function processedBatch(table: Table, columns: readonly TableColumn[], where: string): ProcessedBatch {
   checkTableTypes(columns, where);
-  // The columns' logical types, made once for all the chunks: node-api's DuckDBDataChunk.create
-  // makes them again for each chunk, which for an ENUM copies all its values: over a month, 7,000
-  // copies of the 262 zone names, and `taxi run`'s peak RSS 150-200 MB higher (by hand, 3 runs).
-  const logicalTypes = columns.map((c) => c.type.toLogicalType().logical_type);
   const missing = new Map<string, Set<string>>();
-  // Every batch checked and its ENUM columns coded before any chunk is made.
+  // Every batch checked and its ENUM columns coded before any chunk is filled.
   const batches = table.batches.map((batch) => {
     checkBatch(batch, where);
     const data: (Data | undefined)[] = columns.map((c) => (c.field ? batch.getChild(c.field.name)?.data[0] : undefined));
@@ -137,25 +163,26 @@ export function processedChunks(table: Table, columns: readonly TableColumn[], w
     });
     return { batch, data, codes };
   });
-  if (missing.size > 0) return { chunks: [], missing };
-  const chunks: DuckDBDataChunk[] = [];
-  for (const { batch, data, codes } of batches) {
-    for (let start = 0; start < batch.numRows; start += CHUNK_ROWS) {
-      const n = Math.min(CHUNK_ROWS, batch.numRows - start);
-      const chunk = new DuckDBDataChunk(duckdb.create_data_chunk(logicalTypes));
-      chunk.rowCount = n;
-      columns.forEach((c, i) => {
-        if (c.field) {
-          fill(duckdb.data_chunk_get_vector(chunk.chunk, i), c.field, c.enumCodes, data[i], codes[i], start, n, where);
-        } else {
-          // A column of the user's, of any type: node-api's vector writes its NULLs.
-          const vector = chunk.getColumnVector(i);
-          for (let k = 0; k < n; k++) vector.setItem(k, null);
-          vector.flush();
-        }
-      });
-      chunks.push(chunk);
+  const append = (into: (chunk: DuckDBDataChunk) => void): void => {
+    if (missing.size > 0) throw new Error(`${where}: appended with ENUM values missing`);
+    for (const { batch, data, codes } of batches) {
+      for (let start = 0; start < batch.numRows; start += CHUNK_ROWS) {
+        const n = Math.min(CHUNK_ROWS, batch.numRows - start);
+        const chunk = emptyChunk(columns);
+        chunk.rowCount = n;
+        columns.forEach((c, i) => {
+          if (c.field) {
+            fill(duckdb.data_chunk_get_vector(chunk.chunk, i), c.field, c.enumCodes, data[i], codes[i], start, n, where);
+          } else {
+            // A column of the user's, of any type: node-api's vector writes its NULLs.
+            const vector = chunk.getColumnVector(i);
+            for (let k = 0; k < n; k++) vector.setItem(k, null);
+            vector.flush();
+          }
+        });
+        into(chunk);
+      }
     }
-  }
-  return { chunks, missing };
+  };
+  return { append, missing };
 }

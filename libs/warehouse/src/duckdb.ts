@@ -2,15 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DuckDBEnumType, DuckDBInstance, version } from '@duckdb/node-api';
-import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import { z } from 'zod';
 import { parseOptions } from '../../config/src/parse.js';
 import { AppError, messageOf } from '../../errors/src/index.js';
 import { PROCESSED_FIELDS } from '../../schema/src/processed.js';
 import type { ProcessedField, ProcessedType } from '../../schema/src/processed.js';
-import { processedChunks } from './duckdb-chunks.js';
+import { processedBatch } from './duckdb-chunks.js';
 import { ENUM_COLUMNS, EnumCodes, enumSeeds, enumSql, sortedValues } from './duckdb-enums.js';
-import type { TableColumn } from './duckdb-chunks.js';
+import type { ProcessedBatch, TableColumn } from './duckdb-chunks.js';
 import { checkStagingName } from './staging.js';
 import type { Warehouse, WarehouseBatch, WriteOutcome } from './types.js';
 
@@ -161,20 +161,20 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
     }
   }
 
-  /** The appender's chunks of a batch, widening ENUM columns first when the batch brings new values. */
-  async function batchChunks(c: DuckDBConnection, name: string, batch: WarehouseBatch, where: string): Promise<{ appender: DuckDBAppender; chunks: DuckDBDataChunk[] }> {
+  /** An appender and the batch ready for it, widening ENUM columns first when the batch brings new values. */
+  async function batchChunks(c: DuckDBConnection, name: string, batch: WarehouseBatch, where: string): Promise<{ appender: DuckDBAppender; made: ProcessedBatch }> {
     for (let attempt = 0; ; attempt++) {
       const appender = await c.createAppender(name);
       let columns: TableColumn[];
-      let made: ReturnType<typeof processedChunks>;
+      let made: ProcessedBatch;
       try {
         columns = await tableColumns(c, name, appender);
-        made = processedChunks(batch.table, columns, where);
+        made = processedBatch(batch.table, columns, where);
       } catch (error) {
         appender.closeSync();
         throw error;
       }
-      if (made.missing.size === 0) return { appender, chunks: made.chunks };
+      if (made.missing.size === 0) return { appender, made };
       appender.closeSync();
       if (attempt > 0) {
         const lacking = [...made.missing].map(([column, values]) => `${column} (${[...values].slice(0, 3).join(', ')})`).join('; ');
@@ -208,9 +208,9 @@ export function duckDbWarehouse(input: DuckDbWarehouseInput): DuckDbWarehouse {
         await c.run('BEGIN TRANSACTION');
         open = { rows: 0, batches: [] };
       }
-      const { appender, chunks } = await batchChunks(c, name, batch, where);
+      const { appender, made } = await batchChunks(c, name, batch, where);
       try {
-        for (const chunk of chunks) appender.appendDataChunk(chunk);
+        made.append((chunk) => { appender.appendDataChunk(chunk); });
         appender.flushSync();
       } catch (error) {
         appender.clear(); // so that closing does not flush the refused rows again

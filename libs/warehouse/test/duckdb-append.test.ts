@@ -1,6 +1,6 @@
 // The DuckDB adapter's append path (duckdb-chunks.ts): every value back exactly, across chunk
 // boundaries, sliced and multi-batch tables; rows and marker committed together or not at all.
-import { DateDay, Float64, Int8, makeData, RecordBatch, Schema, Struct, Table, TimestampMicrosecond, Utf8, vectorFromArray } from 'apache-arrow';
+import { DateDay, Float64, Int8, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, TimestampMicrosecond, Utf8, vectorFromArray } from 'apache-arrow';
 import type { Data, DataType } from 'apache-arrow';
 import { DuckDBDateValue, DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
 import t from 'tap';
@@ -58,10 +58,21 @@ async function readBack(path: string): Promise<Value[][]> {
   }
 }
 
-t.test('every value comes back exactly: nulls, doubles, UTF-8, microseconds, days; sliced and multi-batch tables', async (t) => {
+/** The table over a SharedArrayBuffer, as the processor holds a transform's reply. */
+function inSharedMemory(table: Table): Table {
+  const ipc = tableToIPC(table, 'stream');
+  const shared = new Uint8Array(new SharedArrayBuffer(ipc.byteLength));
+  shared.set(ipc);
+  return tableFromIPC(shared);
+}
+
+for (const memory of ['an ArrayBuffer', 'a SharedArrayBuffer'] as const) t.test(`every value comes back exactly: nulls, doubles, UTF-8, microseconds, days; sliced and multi-batch tables; in ${memory}`, async (t) => {
   const path = dbPath(t, 'taxi-duckdb-append-');
   const rows = 5_000;
-  const { table, expected } = syntheticTable(rows);
+  const synthetic = syntheticTable(rows);
+  const { expected } = synthetic;
+  const table = memory === 'a SharedArrayBuffer' ? inSharedMemory(synthetic.table) : synthetic.table;
+  t.equal((table.getChild('fare_amount')!.data[0]!.values as Float64Array).buffer instanceof SharedArrayBuffer, memory === 'a SharedArrayBuffer');
   const wh = duckDbWarehouse({ path });
   await wh.connect();
   // Offsets that are no multiple of 8 (the null bitmap is then read mid-byte), a batch larger
@@ -215,4 +226,37 @@ t.test('a table column retyped after connect is refused before any byte is copie
   t.match((err as AppError).message, /column tip_pct is FLOAT in the table, expected DOUBLE/);
   t.equal(Number((await wh.query('SELECT count(*) AS n FROM trips'))[0]?.n), 0);
   t.equal(Number((await wh.query('SELECT count(*) AS n FROM _taxi_batches'))[0]?.n), 0);
+});
+
+t.test('the reused data chunk: a column with nulls in one batch and none in the next, and new ENUM values in between', async (t) => {
+  const path = dbPath(t, 'taxi-duckdb-append-');
+  const rows = 6_000;
+  const { table, expected } = syntheticTable(rows);
+  // Nulls in the first 3,000 rows only; a zone no ENUM holds yet from row 4,600 (the column is
+  // widened, and the chunk made again for the new type).
+  const withNulls = (i: number, v: Value): Value => (i < 3_000 && i % 3 === 0 ? null : v);
+  const columns: Record<string, Value[]> = {
+    tip_pct: Array.from({ length: rows }, (_, i) => withNulls(i, i / 7)),
+    store_and_fwd_flag: Array.from({ length: rows }, (_, i) => withNulls(i, i % 2 === 0 ? 'N' : 'Y, a longer flag')),
+    pickup_zone: Array.from({ length: rows }, (_, i) => withNulls(i, i >= 4_600 ? `New zone ${i % 5}` : 'JFK Airport')),
+    // The other ENUM columns hold values of the shipped lookup only, so they widen nothing.
+    service: Array.from({ length: rows }, () => 'yellow'),
+    pickup_borough: Array.from({ length: rows }, () => 'Queens'),
+    dropoff_borough: Array.from({ length: rows }, (_, i) => withNulls(i, 'Manhattan')),
+    dropoff_zone: Array.from({ length: rows }, () => 'Midtown Center'),
+  };
+  const mixed = withColumns(table, Object.fromEntries(Object.entries(columns).map(([name, values]) => [name, { values }])));
+  const wh = duckDbWarehouse({ path });
+  await wh.connect();
+  for (const [offset, part] of [mixed.slice(0, 3_000), mixed.slice(3_000, 4_500), mixed.slice(4_500)].entries()) {
+    if (offset > 0) t.equal(part.getChild('tip_pct')!.nullCount, 0, 'no nulls after the first batch');
+    await wh.writeBatch({ partitionKey: 'raw/0', offset: String(offset), table: part });
+  }
+  await wh.close();
+  const actual = await readBack(path);
+  for (const [name, want] of Object.entries(columns)) {
+    t.same(actual[PROCESSED_FIELDS.findIndex((f) => f.name === name)], want, `${name}: every value back, nulls only where they were`);
+  }
+  const at = PROCESSED_FIELDS.findIndex((f) => f.name === 'pickup_datetime');
+  t.same(actual[at], expected[at], 'the other columns are unchanged');
 });
