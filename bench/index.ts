@@ -4,7 +4,7 @@
 // installs on first use), and writes bench/results/latest.json, a dated copy, the plots
 // (bench/results/*.svg) and bench/RESULTS.md with the headline figures and the targets.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { arch, availableParallelism, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,13 @@ const SCOPES: readonly Scope[] = [
   baselinePandasScope, baselinePandasVectorisedScope, baselineDuckdbScope, baselineDuckdbEmbeddedScope, baselinePolarsScope, sinksScope, e2eScope, memoryScope, batchSizeScope,
 ];
 const IDLE_SECONDS = 3;
+/** Free space below which the harness warns at start (a run once lost its broker to a full disk). */
+const LOW_DISK_GIB = 10;
+
+function freeSpaceGiB(dir: string): number {
+  const s = statfsSync(dir);
+  return (s.bavail * s.bsize) / 2 ** 30;
+}
 const RAW_PARTITIONS = 6;
 /** Benchmark topics older than this were left by a run that did not finish (a whole run takes about half an hour); deleted at start. */
 const STALE_TOPIC_AGE_MS = 12 * 3_600_000;
@@ -130,6 +137,10 @@ async function main(): Promise<number> {
   const date = new Date();
 
   const work = mkdtempSync(join(tmpdir(), 'taxi-bench-'));
+  const freeGiB = freeSpaceGiB(work);
+  if (freeGiB < LOW_DISK_GIB) {
+    say(`only ${freeGiB.toFixed(1)} GiB free on the disk of ${work}: the scopes write a few GB of outputs there at a time, and a local Kafka broker on the same disk needs room for the run's topics; a scope whose child finds the disk full fails (the broker may stop)`);
+  }
   const topics = new Set<string>();
   let kafka: KafkaState | undefined;
   const signal = { interrupted: false };

@@ -234,7 +234,7 @@ function mdBaselines(r: Results): string[] {
   const env = r.baselineEnv;
   return [
     '## Do the baselines keep the rows we keep?', '',
-    `Kept rows: ours (taxi run) ${orNa(r.keptRows.ours, int)}, Pandas ${orNa(r.keptRows.pandas, int)}, DuckDB ${orNa(r.keptRows.duckdb, int)}, Polars ${orNa(r.keptRows.polars, int)}.`, '',
+    `Kept rows: ours (taxi run) ${orNa(r.keptRows.ours, int)}, Pandas ${orNa(r.keptRows.pandas, int)}, DuckDB ${orNa(r.keptRows.duckdb, int)} (taxi run's whole job in DuckDB: ${orNa(r.keptRows.duckdbEmbedded, int)}), Polars ${orNa(r.keptRows.polars, int)}.`, '',
     ...r.keptRows.notes.map((n) => `- ${n}`), ...(r.keptRows.notes.length > 0 ? [''] : []),
     ...(env ? [`Baselines ran in ${env.venv} (Python ${env.pythonVersion}${env.cached ? ', cached' : `, installed by this run in ${fixed(env.installSeconds ?? Number.NaN, 0)} s`}): ${Object.entries(env.packages).map(([p, v]) => `${p} ${v}`).join(', ')}.`, ''] : []),
     ...(r.plots.length === 0 ? [] : ['## Plots', '', ...r.plots.flatMap((p) => [`![${esc(p.title)}](results/${p.file})`, ''])]),
