@@ -109,20 +109,18 @@ function fill(vector: duckdb.Vector, field: ProcessedField, enumCodes: EnumCodes
 
 // The one data chunk this thread fills and appends, over and over: reset between uses (DuckDB
 // then drops its string heap and marks every row valid again), and made anew only when the table's
-// column types change (an ENUM widened, a column added). A chunk made per 2048 rows held about
-// 0.6 MB of native memory until V8 collected its handle, which it seldom did: `taxi run` of a month
-// peaked 0.7 GB higher once nothing else on the DuckDB thread made garbage (by hand, 3 runs each).
+// column types change (an ENUM widened, a column added). A chunk made per 2048 rows holds about
+// 0.6 MB of native memory until V8 collects its handle: by hand, `taxi run` of a month peaked at
+// 2.38-2.40 GB with a chunk made each time and 2.12-2.23 GB with this one (3 runs each, both before
+// duckdb-thread-worker.ts collected garbage, when this thread's copies no longer made V8 do it).
 let reusable: { readonly types: string; readonly chunk: DuckDBDataChunk } | undefined;
 
-function emptyChunk(columns: readonly TableColumn[]): DuckDBDataChunk {
-  const types = columns.map((c) => c.type.toString()).join('\u0000');
-  if (reusable?.types === types) {
-    duckdb.data_chunk_reset(reusable.chunk.chunk);
-    return reusable.chunk;
+/** The thread's data chunk for a table of these column types (`types`: their names, joined). */
+function chunkFor(types: string, columns: readonly TableColumn[]): DuckDBDataChunk {
+  if (reusable?.types !== types) {
+    reusable = { types, chunk: new DuckDBDataChunk(duckdb.create_data_chunk(columns.map((c) => c.type.toLogicalType().logical_type))) };
   }
-  const chunk = new DuckDBDataChunk(duckdb.create_data_chunk(columns.map((c) => c.type.toLogicalType().logical_type)));
-  reusable = { types, chunk };
-  return chunk;
+  return reusable.chunk;
 }
 
 /** A batch ready for the appender: `append` hands it over a data chunk at a time. */
@@ -165,10 +163,11 @@ export function processedBatch(table: Table, columns: readonly TableColumn[], wh
   });
   const append = (into: (chunk: DuckDBDataChunk) => void): void => {
     if (missing.size > 0) throw new Error(`${where}: appended with ENUM values missing`);
+    const chunk = chunkFor(columns.map((c) => c.type.toString()).join('\u0000'), columns);
     for (const { batch, data, codes } of batches) {
       for (let start = 0; start < batch.numRows; start += CHUNK_ROWS) {
         const n = Math.min(CHUNK_ROWS, batch.numRows - start);
-        const chunk = emptyChunk(columns);
+        duckdb.data_chunk_reset(chunk.chunk);
         chunk.rowCount = n;
         columns.forEach((c, i) => {
           if (c.field) {
