@@ -111,8 +111,9 @@ function fill(vector: duckdb.Vector, field: ProcessedField, enumCodes: EnumCodes
 // then drops its string heap and marks every row valid again), and made anew only when the table's
 // column types change (an ENUM widened, a column added). A chunk made per 2048 rows holds about
 // 0.6 MB of native memory until V8 collects its handle: by hand, `taxi run` of a month peaked at
-// 2.38-2.40 GB with a chunk made each time and 2.12-2.23 GB with this one (3 runs each, both before
-// duckdb-thread-worker.ts collected garbage, when this thread's copies no longer made V8 do it).
+// 2,322-2,345 MiB with a chunk made each time and 2,075-2,176 MiB with this one (GNU time, 3 runs
+// each, both before duckdb-thread-worker.ts collected garbage, when this thread's copies no longer
+// made V8 do it).
 let reusable: { readonly types: string; readonly chunk: DuckDBDataChunk } | undefined;
 
 /** The thread's data chunk for a table of these column types (`types`: their names, joined). */

@@ -57,11 +57,11 @@ function describe(error: unknown): ThreadError {
 // Batches mostly arrive in SharedArrayBuffers (the transform's replies, shared, not copied). This
 // thread's handles on them keep their memory until it collects garbage, which a thread allocating
 // next to no JavaScript seldom does. So after every so many bytes of batches, a full collection.
-// Measured by hand on `taxi run` of the month (GNU time): with no collection here, peak RSS
-// 2.12-2.23 GB (3 runs); collecting every 32 MiB, 1.51 GB, but V8's helper threads 0.5-0.9 s
-// busier (a full collection marks the whole heap); every 128 MiB, 1.50-1.56 GB and 15.5-15.7 s of
-// CPU (3 runs), against 1.65-1.70 GB and 15.6-16.6 s with the copies this thread made before
-// (duckdb-vectors.ts), whose garbage made V8 collect.
+// Measured by hand on `taxi run` of the month (GNU time, 3 runs each): with no collection here,
+// peak RSS 2,075-2,176 MiB; collecting every 32 MiB, 1,473-1,479 MiB, but V8's helper threads
+// 0.5-0.9 s busier (a full collection marks the whole heap); every 128 MiB, 1,470-1,525 MiB and
+// 15.5-15.7 s of CPU, against 1,607-1,659 MiB and 15.6-16.6 s with the copies this thread made
+// before (duckdb-vectors.ts), whose garbage made V8 collect.
 const COLLECT_AFTER_BYTES = 128 * 1024 * 1024;
 let bytesSinceCollected = 0;
 
