@@ -46,6 +46,9 @@ const SCOPES: readonly Scope[] = [
   baselinePandasScope, baselinePandasVectorisedScope, baselineDuckdbScope, baselineDuckdbEmbeddedScope, baselinePolarsScope, sinksScope, e2eScope, memoryScope, batchSizeScope,
 ];
 const IDLE_SECONDS = 3;
+const RAW_PARTITIONS = 6;
+/** Benchmark topics older than this were left by a run that did not finish (a whole run takes about half an hour); deleted at start. */
+const STALE_TOPIC_AGE_MS = 12 * 3_600_000;
 /** Free space below which the harness warns at start (a run once lost its broker to a full disk). */
 const LOW_DISK_GIB = 10;
 
@@ -53,9 +56,6 @@ function freeSpaceGiB(dir: string): number {
   const s = statfsSync(dir);
   return (s.bavail * s.bsize) / 2 ** 30;
 }
-const RAW_PARTITIONS = 6;
-/** Benchmark topics older than this were left by a run that did not finish (a whole run takes about half an hour); deleted at start. */
-const STALE_TOPIC_AGE_MS = 12 * 3_600_000;
 
 const usage = `Usage: npm run bench -- [options]
 

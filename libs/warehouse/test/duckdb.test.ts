@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { AppError } from '../../errors/src/index.js';
 import { parquetWasmCodec } from '../../parquet/src/index.js';
 import { canonicalSchema } from '../../schema/src/canonical.js';
+import { PROCESSED_FIELDS } from '../../schema/src/processed.js';
 import { normalizeRowGroup } from '../../schema/src/normalize.js';
 import { loadZones, transformTable } from '../../transform/src/index.js';
 import { newTableSql } from '../src/duckdb.js';
@@ -67,8 +68,12 @@ t.test('newTableSql is the table the adapter creates (the harness\'s DuckDB base
   const columns = async (catalog: string, table: string): Promise<unknown[]> => (await c.runAndReadAll(
     `SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_catalog = '${catalog}' AND table_name = '${table}' ORDER BY ordinal_position`,
   )).getRowObjectsJson();
-  const made = await columns('made', 'trips');
-  t.ok(made.length > 20, 'the adapter made the processed table');
+  const made = await columns('made', 'trips') as { column_name: string; data_type: string; is_nullable: string }[];
+  t.same(made.map((c) => c.column_name), PROCESSED_FIELDS.map((f) => f.name), 'the processed columns, in order');
+  const type = (name: string): string => made.find((c) => c.column_name === name)?.data_type ?? '';
+  t.match(type('pickup_zone'), /^ENUM\(.*'JFK Airport'.*\)$/, 'the zones an ENUM seeded with the shipped lookup');
+  t.equal(type('fare_amount'), 'DOUBLE');
+  t.equal(made.find((c) => c.column_name === 'trip_id')?.is_nullable, 'NO', 'REQUIRED columns NOT NULL');
   t.same(await columns('memory', 'by_sql'), made, 'the same columns, types (ENUMs with their values) and nullability, in the same order');
   t.match(newTableSql('x'), /^CREATE TABLE "x" \("trip_id" VARCHAR NOT NULL, /);
 });
